@@ -1,0 +1,24 @@
+namespace Plus.Training;
+
+/// <summary>Trains a preference method on examples and returns the trained model.</summary>
+/// <remarks>
+/// Implementations report progress through <see cref="IProgress{T}"/>, honour cancellation between steps (writing a
+/// checkpoint first when they checkpoint) and fail with a clear error on a non-finite loss.
+/// </remarks>
+public interface IPreferenceTrainer
+{
+    /// <summary>The method's display name, as in the paper's tables.</summary>
+    string Name { get; }
+
+    /// <summary>Trains on <paramref name="train"/>; <paramref name="eval"/>, when given, is used for periodic evaluation.</summary>
+    /// <param name="train">Training examples.</param>
+    /// <param name="eval">Optional held-out examples.</param>
+    /// <param name="progress">Receives a report after each step.</param>
+    /// <param name="cancellationToken">Stops training between steps.</param>
+    /// <returns>The trained model, ready for evaluation.</returns>
+    Task<IPreferenceModel> TrainAsync(
+        IReadOnlyList<PreferenceExample> train,
+        IReadOnlyList<PreferenceExample>? eval = null,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default);
+}

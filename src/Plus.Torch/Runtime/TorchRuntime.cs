@@ -1,0 +1,68 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Plus.Torch.Runtime;
+
+/// <summary>Chooses and initializes the TorchSharp device Plus.Torch runs on.</summary>
+/// <remarks>Thread-safe. CUDA must be initialized before any other torch call, so call this first.</remarks>
+public static class TorchRuntime
+{
+    private static readonly Lock Gate = new();
+    private static DeviceType? _initialized;
+
+    /// <summary>
+    /// Resolves a device name (<c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c>) and initializes its backend.
+    /// <c>auto</c> picks CUDA when a CUDA backend package is referenced and a GPU is present, else the CPU.
+    /// </summary>
+    /// <param name="name">The device name (case-insensitive).</param>
+    /// <returns>The TorchSharp device.</returns>
+    /// <exception cref="ArgumentException">The name is not one of the forms above.</exception>
+    /// <exception cref="InvalidOperationException">CUDA was asked for and is not available; the message says which package to add.</exception>
+    public static Device ResolveDevice(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        string n = name.Trim().ToLowerInvariant();
+        lock (Gate)
+        {
+            if (n == "auto")
+            {
+                n = TryInitialize(DeviceType.CUDA) && cuda.is_available() ? "cuda" : "cpu";
+            }
+
+            if (n == "cpu")
+            {
+                _initialized ??= DeviceType.CPU;
+                return CPU;
+            }
+
+            if (n == "cuda" || n.StartsWith("cuda:", StringComparison.Ordinal))
+            {
+                if (!TryInitialize(DeviceType.CUDA) || !cuda.is_available())
+                {
+                    throw new InvalidOperationException(
+                        $"Device '{name}' was requested but CUDA is not available. Reference TorchSharp-cuda-linux (or TorchSharp-cuda-windows) " +
+                        "instead of TorchSharp-cpu, or point LD_LIBRARY_PATH at a CUDA libtorch, and check that a GPU is visible.");
+                }
+
+                return new Device(n);
+            }
+        }
+
+        throw new ArgumentException($"Unknown device '{name}'. Use 'cpu', 'cuda', 'cuda:N' or 'auto'.", nameof(name));
+    }
+
+    private static bool TryInitialize(DeviceType type)
+    {
+        if (_initialized == type) return true;
+        try
+        {
+            InitializeDeviceType(type);
+            _initialized = type;
+            return true;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or DllNotFoundException or TypeInitializationException)
+        {
+            return false;
+        }
+    }
+}
