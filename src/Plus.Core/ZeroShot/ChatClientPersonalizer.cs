@@ -67,6 +67,7 @@ public sealed class ChatClientPersonalizer : IResponsePersonalizer
         var texts = new List<string>(candidates);
         for (var i = 0; i < candidates; i++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var response = await _chatClient.GetResponseAsync(messages, _options.ToChatOptions(), cancellationToken).ConfigureAwait(false);
             texts.Add(response.Text);
         }
