@@ -1,4 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Plus.Prompts;
 
 namespace Plus;
 
@@ -9,6 +12,21 @@ internal static class PlusCoreRegistrations
     public static void Register(IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        // Prompt templates, summary extraction and metrics register here (see Prompts/ and Metrics/).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlusOptions>, PlusOptionsValidator>());
+
+        // Prompt templates of the configured domain (appendices D-F) and the conditioning renderer built on them.
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PlusOptions>>().Value;
+            var domain = PromptTemplateOptions.ParseDomain(options.Domain);
+            return new PromptRenderer(domain, options.Prompts.For(domain));
+        });
+        services.TryAddSingleton(sp => new ConditioningRenderer(sp.GetRequiredService<PromptRenderer>()));
+
+        // Zero-shot prompts (appendix G).
+        services.TryAddSingleton(sp => new ZeroShotPromptRenderer(sp.GetRequiredService<IOptions<PlusOptions>>().Value.Prompts.ZeroShot));
+
+        // Summary extraction; register your own SummaryExtractor first to add a token limit with your tokenizer.
+        services.TryAddSingleton(sp => new SummaryExtractor(sp.GetRequiredService<IOptions<PlusOptions>>().Value.MaxSummaryWords));
     }
 }

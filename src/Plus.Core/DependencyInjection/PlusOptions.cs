@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Plus.Prompts;
 
 namespace Plus;
 
@@ -20,4 +21,10 @@ public sealed class PlusOptions
     /// <summary>The largest number of summary words kept by <c>SummaryExtractor</c> (default 50, as the paper's prompt asks).</summary>
     [Range(1, 4096)]
     public int MaxSummaryWords { get; set; } = 50;
+
+    /// <summary>
+    /// Every prompt template (section <c>Plus:Prompts</c>), starting from the paper's text; override any one of them,
+    /// such as <c>Plus:Prompts:Pets:SummaryPrefix</c>. Checked at start-up by <see cref="PlusOptionsValidator"/>.
+    /// </summary>
+    public PromptTemplateOptions Prompts { get; set; } = new();
 }
