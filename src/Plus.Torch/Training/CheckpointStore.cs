@@ -181,7 +181,7 @@ public sealed class CheckpointStore
             {
                 TryDeleteDirectory(dir);
             }
-            else if (n.StartsWith(ReplacedPrefix, StringComparison.Ordinal))
+            else if (n.StartsWith(ReplacedPrefix, StringComparison.Ordinal) && n.Length > ReplacedPrefix.Length + 33)
             {
                 // A crash between moving the old checkpoint aside and moving the new one in: restore the old one.
                 string original = Path.Combine(RootDirectory, n[ReplacedPrefix.Length..^33]);

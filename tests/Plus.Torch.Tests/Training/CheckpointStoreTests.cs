@@ -211,6 +211,20 @@ public class CheckpointStoreTests
     }
 
     [Fact]
+    public void A_crash_while_replacing_a_step_restores_the_old_checkpoint_on_open()
+    {
+        using var dir = new TempDirectory();
+        var store = new CheckpointStore(dir.Path);
+        string path = store.Save(new TrainerState { Step = 5, Epoch = 1 });
+        // The old directory was moved aside and the process died before the new one moved in.
+        Directory.Move(path, dir.Combine(".replaced-step-00000005-0123456789abcdef0123456789abcdef"));
+        var reopened = new CheckpointStore(dir.Path);
+        Assert.Equal(path, reopened.LatestPath);
+        Assert.Equal(1, reopened.OpenLatest()!.State.Epoch);
+        Assert.Empty(Directory.GetDirectories(dir.Path, ".*"));
+    }
+
+    [Fact]
     public void An_empty_store_has_no_latest_checkpoint()
     {
         using var dir = new TempDirectory();
