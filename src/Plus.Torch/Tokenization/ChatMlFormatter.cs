@@ -8,14 +8,17 @@ namespace Plus.Torch.Tokenization;
 /// turn, and <c>&lt;|im_start|&gt;assistant\n</c> as the generation prompt.
 /// </summary>
 /// <remarks>
-/// Templates differ on a conversation without a system turn: Qwen2.5's <c>chat_template</c> inserts
-/// <see cref="Qwen25DefaultSystemMessage"/>, while Qwen2 and Qwen3's insert nothing. This formatter inserts
-/// <see cref="DefaultSystemMessage"/> when one is set and nothing otherwise (the default); pass
-/// <see cref="Qwen25DefaultSystemMessage"/> to reproduce Qwen2.5's template exactly. Qwen3's reasoning blocks
-/// (<c>&lt;think&gt;</c>) and tool calls are not rendered: content is written as given.
+/// Templates differ on a conversation without a system turn: Qwen2's <c>chat_template</c> inserts
+/// <see cref="Qwen2DefaultSystemMessage"/>, Qwen2.5's inserts <see cref="Qwen25DefaultSystemMessage"/>, and Qwen3's
+/// inserts nothing. This formatter inserts <see cref="DefaultSystemMessage"/> when one is set and nothing otherwise
+/// (the default, as Qwen3); pass one of the constants to reproduce Qwen2 or Qwen2.5 exactly. Qwen3's reasoning
+/// blocks (<c>&lt;think&gt;</c>) and tool calls are not rendered: content is written as given.
 /// </remarks>
 public sealed class ChatMlFormatter : IChatFormatter
 {
+    /// <summary>The system message Qwen2's (and Qwen1.5's) chat template adds when the conversation has none.</summary>
+    public const string Qwen2DefaultSystemMessage = "You are a helpful assistant.";
+
     /// <summary>The system message Qwen2.5's chat template adds when the conversation has none.</summary>
     public const string Qwen25DefaultSystemMessage = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
 

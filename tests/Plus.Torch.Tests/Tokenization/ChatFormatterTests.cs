@@ -36,6 +36,9 @@ public class ChatFormatterTests
         Assert.Equal(
             "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>assistant\n",
             f.Format([], addGenerationPrompt: true));
+        Assert.Equal(
+            "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n",
+            new ChatMlFormatter(ChatMlFormatter.Qwen2DefaultSystemMessage).Format([ChatTurn.User("Hi")], addGenerationPrompt: false));
     }
 
     [Fact]
