@@ -24,6 +24,11 @@ int layers = int.Parse(Arg("--layers", "4"), CultureInfo.InvariantCulture);
 double lr = double.Parse(Arg("--lr", "3e-3"), CultureInfo.InvariantCulture);
 double informative = double.Parse(Arg("--informative", "0.3"), CultureInfo.InvariantCulture);
 set_num_threads(Math.Max(1, Environment.ProcessorCount));
+if (args.Contains("--evaluate"))
+{
+    SummaryProbe.Run(Arg("--evaluate", outDir), seed);
+    return;
+}
 
 var clock = Stopwatch.StartNew();
 var chat = new ChatMlFormatter();
@@ -59,7 +64,7 @@ corpus.Add("The user prefers Rabbits over Birds. The user prefers Birds over Rab
 var tokenizer = TokenizerSubsetBuilder.Build(full, corpus);
 Console.WriteLine($"vocabulary: {tokenizer.VocabSize} tokens (from {full.VocabSize}) in {clock.Elapsed.TotalSeconds:F1}s");
 
-int vocab = (tokenizer.VocabSize + 63) / 64 * 64;
+int vocab = tokenizer.VocabSize; // exactly the tokenizer's ids, so sampling can never produce an id it cannot decode
 int eos = tokenizer.TokenToId("<|im_end|>") ?? throw new InvalidOperationException("<|im_end|> missing");
 int pad = tokenizer.TokenToId("<|endoftext|>") ?? throw new InvalidOperationException("<|endoftext|> missing");
 var config = new DecoderConfig
