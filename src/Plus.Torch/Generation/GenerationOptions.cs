@@ -48,6 +48,13 @@ public sealed record GenerationOptions
     public bool UseCache { get; init; } = true;
 
     /// <summary>
+    /// With the cache, multiply q/k/v and gate/up as one matrix each when every projection is a plain linear layer
+    /// (default true). Costs a temporary copy of those weights for the duration of the call; turned off
+    /// automatically once adapters wrap the projections.
+    /// </summary>
+    public bool FuseProjections { get; init; } = true;
+
+    /// <summary>
     /// When neither a stop predicate nor streaming needs the tokens on the host, the loop checks whether every row
     /// has finished only every this many steps (default 8), keeping the decode loop free of host synchronisation.
     /// </summary>

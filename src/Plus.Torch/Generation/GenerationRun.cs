@@ -25,6 +25,7 @@ internal sealed class GenerationRun : IDisposable
     private readonly Tensor _positions;
     private readonly Tensor? _stopIds;
     private readonly KvCache? _cache;
+    private readonly FusedProjections? _fused;
     private readonly TorchSharp.torch.Generator? _sampler;
     private readonly HashSet<int> _stopSet;
     private readonly List<int>[]? _hostTokens;
@@ -70,7 +71,12 @@ internal sealed class GenerationRun : IDisposable
         scope.Detach(_active, _finished, _next);
         if (_stopIds is not null) scope.Detach(_stopIds);
 
-        if (options.UseCache) _cache = model.CreateCache(_batch, _promptLength + n);
+        if (options.UseCache)
+        {
+            _cache = model.CreateCache(_batch, _promptLength + n);
+            if (options.FuseProjections) _fused = model.CreateFusedProjections();
+        }
+
         if (options.DoSample)
         {
             long seed = options.Seed ?? Random.Shared.NextInt64();
@@ -164,6 +170,7 @@ internal sealed class GenerationRun : IDisposable
     public void Dispose()
     {
         _cache?.Dispose();
+        _fused?.Dispose();
         _sampler?.Dispose();
         _promptIds.Dispose();
         _promptMask.Dispose();
@@ -183,8 +190,8 @@ internal sealed class GenerationRun : IDisposable
         if (_cache is not null)
         {
             hidden = step == 0
-                ? _model.ForwardHidden(_promptIds, _promptMask, _promptPositions, _cache)
-                : _model.ForwardHidden(_next, null, _positions, _cache);
+                ? _model.ForwardHiddenCore(_promptIds, _promptMask, _promptPositions, _cache, _fused)
+                : _model.ForwardHiddenCore(_next, null, _positions, _cache, _fused);
         }
         else
         {

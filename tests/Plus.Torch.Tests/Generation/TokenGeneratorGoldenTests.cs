@@ -67,4 +67,41 @@ public class TokenGeneratorGoldenTests
             Assert.Equal(recomputed.Sequences[b].FinishReason, cached.Sequences[b].FinishReason);
         }
     }
+
+    [Theory]
+    [InlineData("tiny-qwen2")]
+    [InlineData("tiny-llama")]
+    public void Fused_projections_generate_the_same_as_separate_ones_and_wrapped_models_still_generate(string name)
+    {
+        using var scope = NewDisposeScope();
+        using var model = CausalLM.FromPretrained(GoldenFixtures.Dir(name));
+        var ids = GoldenFixtures.Expected(name, "input_ids");
+        var mask = GoldenFixtures.Expected(name, "attention_mask");
+        var options = new GenerationOptions { MaxNewTokens = 16, DoSample = true, TopK = 20, Seed = 9 };
+        var generator = new TokenGenerator(model);
+
+        using var fused = generator.Generate(ids, mask, options);
+        using var separate = generator.Generate(ids, mask, options with { FuseProjections = false });
+        Assert.Equal(separate.SequenceIds.data<long>().ToArray(), fused.SequenceIds.data<long>().ToArray());
+        Assert.True(fused.NewTokenLogProbs.allclose(separate.NewTokenLogProbs, rtol: 0, atol: 1e-4));
+
+        // A wrapped projection (as LoRA does) disables fusion; the output must not change.
+        var q = model.GetProjection("model.layers.0.self_attn.q_proj");
+        model.ReplaceProjection("model.layers.0.self_attn.q_proj", new PassThrough(q));
+        using var wrapped = generator.Generate(ids, mask, options);
+        Assert.Equal(fused.SequenceIds.data<long>().ToArray(), wrapped.SequenceIds.data<long>().ToArray());
+    }
+
+    private sealed class PassThrough : TorchSharp.torch.nn.Module<Tensor, Tensor>
+    {
+        private readonly TorchSharp.torch.nn.Module<Tensor, Tensor> _inner;
+
+        public PassThrough(TorchSharp.torch.nn.Module<Tensor, Tensor> inner) : base("PassThrough")
+        {
+            _inner = inner;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input) => _inner.forward(input);
+    }
 }
