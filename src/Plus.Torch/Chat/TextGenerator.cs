@@ -296,9 +296,17 @@ public sealed class TextGenerator
             output.AttentionMask.MoveToOuterDisposeScope();
             output.NewTokenMask.MoveToOuterDisposeScope();
             output.NewTokenLogProbs.MoveToOuterDisposeScope();
-            var completions = new TextCompletion[prepared.Rows.Length];
-            for (int i = 0; i < completions.Length; i++) completions[i] = Complete(prepared, i, output.Sequences[i]);
-            return new TextGenerationResult(prepared.Texts, completions, output);
+            try
+            {
+                var completions = new TextCompletion[prepared.Rows.Length];
+                for (int i = 0; i < completions.Length; i++) completions[i] = Complete(prepared, i, output.Sequences[i]);
+                return new TextGenerationResult(prepared.Texts, completions, output);
+            }
+            catch
+            {
+                output.Dispose();
+                throw;
+            }
         }
         finally
         {

@@ -85,6 +85,12 @@ public sealed class DefaultModelsTests : IDisposable
             string dir = Torch.DefaultModels.ExtractTinyQwen2(Path.Combine(_root, "tiny"));
             Assert.True(File.Exists(Path.Combine(dir, "config.json")));
             Assert.True(File.Exists(Path.Combine(dir, "tokenizer.json")));
+            var (model, tokenizer) = Torch.DefaultModels.Load(dir, device: null);
+            using (model)
+            {
+                var completion = new TextGenerator(model, tokenizer).Generate([Conversation.FromUser("Hello")], TextGenerationOptions.Greedy(2))[0];
+                Assert.InRange(completion.TokenIds.Count, 1, 2);
+            }
         }
         else
         {
