@@ -1,0 +1,155 @@
+using System.Globalization;
+using Plus.Torch.Lora;
+
+namespace Plus.Torch.Training;
+
+/// <summary>
+/// Options of <see cref="BradleyTerryTrainer"/>, bound from <c>Plus:Torch:BradleyTerry</c>. Defaults follow the paper
+/// (appendix B: lr 9e-6, Adam β (0.9, 0.95), cosine schedule with 3 % warm-up and a 0.1 floor, gradient norm 1.0),
+/// which suit 0.5B-3B models; tiny models trained from scratch need a far larger learning rate (see docs/training.md).
+/// </summary>
+public sealed class BradleyTerryOptions
+{
+    /// <summary>The configuration section: <c>Plus:Torch:BradleyTerry</c>.</summary>
+    public const string SectionName = "Plus:Torch:BradleyTerry";
+
+    /// <summary>
+    /// What the reward model is told about the user: <see cref="ConditioningKind.None"/> (BTL, the default),
+    /// <see cref="ConditioningKind.Context"/> (ICL), <see cref="ConditioningKind.Oracle"/>, or
+    /// <see cref="ConditioningKind.Summary"/> (summaries from an <see cref="IUserSummarizer"/>: PLUS-untrained).
+    /// </summary>
+    public ConditioningKind Kind { get; set; } = ConditioningKind.None;
+
+    /// <summary>The method's display name; null uses BTL, ICL, Oracle or PLUS-untrained after <see cref="Kind"/>.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Passes over the training examples (default 1).</summary>
+    public int Epochs { get; set; } = 1;
+
+    /// <summary>Stop after this many optimizer steps; 0 (default) runs <see cref="Epochs"/> full epochs.</summary>
+    public int MaxSteps { get; set; }
+
+    /// <summary>Pairs per optimizer step (default 32).</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>Pairs per forward pass; gradients of <c>BatchSize / MicroBatchSize</c> micro-batches accumulate. 0 (default) = <see cref="BatchSize"/>.</summary>
+    public int MicroBatchSize { get; set; }
+
+    /// <summary>Peak learning rate (default 9e-6, the paper's reward-model rate).</summary>
+    public double LearningRate { get; set; } = 9e-6;
+
+    /// <summary>Warm-up share of the steps, in [0, 1) (default 0.03).</summary>
+    public double WarmupFraction { get; set; } = 0.03;
+
+    /// <summary>Cosine floor as a fraction of the peak, in [0, 1] (default 0.1).</summary>
+    public double MinLearningRateRatio { get; set; } = 0.1;
+
+    /// <summary>Adam β₁ (default 0.9).</summary>
+    public double Beta1 { get; set; } = 0.9;
+
+    /// <summary>Adam β₂ (default 0.95).</summary>
+    public double Beta2 { get; set; } = 0.95;
+
+    /// <summary>Adam ε (default 1e-8).</summary>
+    public double Epsilon { get; set; } = 1e-8;
+
+    /// <summary>Decoupled weight decay on weights, not on biases and norms (default 0).</summary>
+    public double WeightDecay { get; set; }
+
+    /// <summary>Clip the global gradient norm to this (default 1.0).</summary>
+    public double MaxGradNorm { get; set; } = 1.0;
+
+    /// <summary>Train a LoRA adapter (plus the head) instead of every weight; null (default) fine-tunes fully.</summary>
+    public LoraSettings? Lora { get; set; }
+
+    /// <summary>Evaluate on the held-out examples every this many steps; 0 (default) evaluates at the end only.</summary>
+    public int EvalEvery { get; set; }
+
+    /// <summary>Sequences per forward during evaluation (default 64).</summary>
+    public int EvalBatchSize { get; set; } = 64;
+
+    /// <summary>Where checkpoints go (a <see cref="CheckpointStore"/>); null (default) writes none.</summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Write a checkpoint every this many steps; 0 (default) only at the end and on cancellation.</summary>
+    public int CheckpointEvery { get; set; }
+
+    /// <summary>Checkpoints kept (default 3).</summary>
+    public int KeepCheckpoints { get; set; } = 3;
+
+    /// <summary>Continue from the latest checkpoint in <see cref="CheckpointDirectory"/> when there is one (default true).</summary>
+    public bool Resume { get; set; } = true;
+
+    /// <summary>
+    /// Where per-step metrics are appended as JSON lines; null writes <c>metrics.jsonl</c> into
+    /// <see cref="CheckpointDirectory"/> when that is set, else nowhere.
+    /// </summary>
+    public string? MetricsPath { get; set; }
+
+    /// <summary>Seeds data order, LoRA initialization and dropout (default 42).</summary>
+    public int Seed { get; set; } = 42;
+
+    /// <summary>Log a progress line every this many steps (default 10).</summary>
+    public int LogEvery { get; set; } = 10;
+
+    /// <summary>The name used when <see cref="Name"/> is null: BTL, ICL, Oracle or PLUS-untrained.</summary>
+    public string EffectiveName => Name ?? (Kind == ConditioningKind.Summary ? "PLUS-untrained" : Reward.ExampleConditioning.MethodName(Kind));
+
+    /// <summary>Checks every option.</summary>
+    /// <returns>One message per problem, each naming the option (e.g. <c>Plus:Torch:BradleyTerry:BatchSize must be at least 1, found 0.</c>); empty when valid.</returns>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        void AtLeast(string name, double value, double min)
+        {
+            if (!(value >= min)) errors.Add(string.Create(CultureInfo.InvariantCulture, $"{SectionName}:{name} must be at least {min}, found {value}."));
+        }
+
+        void InRange(string name, double value, double min, double max, bool maxInclusive)
+        {
+            bool ok = value >= min && (maxInclusive ? value <= max : value < max);
+            if (!ok) errors.Add(string.Create(CultureInfo.InvariantCulture, $"{SectionName}:{name} must lie in [{min}, {max}{(maxInclusive ? "]" : ")")}, found {value}."));
+        }
+
+        if (!Enum.IsDefined(Kind)) errors.Add($"{SectionName}:{nameof(Kind)} must be one of None, Summary, Context, Oracle, found {Kind}.");
+        if (Name is not null && string.IsNullOrWhiteSpace(Name)) errors.Add($"{SectionName}:{nameof(Name)} must not be blank.");
+        AtLeast(nameof(Epochs), Epochs, 1);
+        AtLeast(nameof(MaxSteps), MaxSteps, 0);
+        AtLeast(nameof(BatchSize), BatchSize, 1);
+        AtLeast(nameof(MicroBatchSize), MicroBatchSize, 0);
+        if (MicroBatchSize > BatchSize) errors.Add($"{SectionName}:{nameof(MicroBatchSize)} ({MicroBatchSize}) must not exceed {nameof(BatchSize)} ({BatchSize}).");
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) errors.Add(string.Create(CultureInfo.InvariantCulture, $"{SectionName}:{nameof(LearningRate)} must be a positive number, found {LearningRate}."));
+        InRange(nameof(WarmupFraction), WarmupFraction, 0, 1, maxInclusive: false);
+        InRange(nameof(MinLearningRateRatio), MinLearningRateRatio, 0, 1, maxInclusive: true);
+        InRange(nameof(Beta1), Beta1, 0, 1, maxInclusive: false);
+        InRange(nameof(Beta2), Beta2, 0, 1, maxInclusive: false);
+        if (!(Epsilon > 0)) errors.Add(string.Create(CultureInfo.InvariantCulture, $"{SectionName}:{nameof(Epsilon)} must be positive, found {Epsilon}."));
+        AtLeast(nameof(WeightDecay), WeightDecay, 0);
+        if (!(MaxGradNorm > 0)) errors.Add(string.Create(CultureInfo.InvariantCulture, $"{SectionName}:{nameof(MaxGradNorm)} must be positive, found {MaxGradNorm}."));
+        if (Lora is not null)
+        {
+            try
+            {
+                Lora.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add($"{SectionName}:{nameof(Lora)}: {ex.Message}");
+            }
+        }
+
+        AtLeast(nameof(EvalEvery), EvalEvery, 0);
+        AtLeast(nameof(EvalBatchSize), EvalBatchSize, 1);
+        AtLeast(nameof(CheckpointEvery), CheckpointEvery, 0);
+        AtLeast(nameof(KeepCheckpoints), KeepCheckpoints, 1);
+        AtLeast(nameof(Seed), Seed, 0);
+        AtLeast(nameof(LogEvery), LogEvery, 1);
+        if (CheckpointDirectory is not null && string.IsNullOrWhiteSpace(CheckpointDirectory)) errors.Add($"{SectionName}:{nameof(CheckpointDirectory)} must not be blank (use null for none).");
+        if (MetricsPath is not null && string.IsNullOrWhiteSpace(MetricsPath)) errors.Add($"{SectionName}:{nameof(MetricsPath)} must not be blank (use null).");
+        return errors;
+    }
+
+    /// <summary>A copy of these options.</summary>
+    /// <returns>A new instance with the same values (the LoRA settings are immutable and shared).</returns>
+    public BradleyTerryOptions Clone() => (BradleyTerryOptions)MemberwiseClone();
+}

@@ -1,0 +1,180 @@
+using Plus.Torch.Checkpoints;
+using Plus.Torch.Reward;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Plus.Torch.Training;
+
+/// <summary>
+/// One Bradley-Terry optimizer step on a batch of conditioned pairs, callable from any training loop (the
+/// <see cref="BradleyTerryTrainer"/>, or the PLUS co-trainer, which conditions on fresh summaries every step).
+/// </summary>
+/// <remarks>
+/// <para><see cref="Step"/>: zero the gradients; set the learning rate from <see cref="Schedule"/> at
+/// <see cref="StepsTaken"/>; split the batch into micro-batches of <see cref="MicroBatchSize"/> pairs (gradient
+/// accumulation), each scored chosen and rejected in one forward, its loss weighted by its share of the batch so the
+/// gradient is that of the batch mean; stop with <see cref="NonFiniteLossException"/> on a NaN/∞ loss or gradient
+/// norm before any weight changes; clip to <see cref="MaxGradNorm"/>; AdamW step.</para>
+/// <para>The optimizer covers the reward model's trainable parameters only (the LoRA matrices and the head under
+/// LoRA). <see cref="Save"/>/<see cref="Load"/> write and read those parameters and the optimizer state into a
+/// checkpoint. Not thread-safe. Disposing disposes the optimizer, not the model.</para>
+/// </remarks>
+public sealed class BradleyTerryStep : IDisposable
+{
+    /// <summary>The default stage name in progress reports and errors: <c>bt-train</c>.</summary>
+    public const string DefaultStage = "bt-train";
+
+    private readonly AdamW _optimizer;
+    private readonly List<(string Name, Parameter Parameter)> _trainable;
+
+    /// <summary>Creates the step over the model's trainable parameters.</summary>
+    /// <param name="model">The reward model to train.</param>
+    /// <param name="optimizer">AdamW hyper-parameters (the learning rate is the schedule's peak, which wins).</param>
+    /// <param name="schedule">The learning-rate schedule (warm-up + cosine).</param>
+    /// <param name="maxGradNorm">Clip the global gradient norm to this, &gt; 0 (default 1.0, the paper's).</param>
+    /// <param name="microBatchSize">Pairs per forward; 0 runs the whole batch at once.</param>
+    /// <exception cref="InvalidOperationException">The model has no trainable parameter.</exception>
+    public BradleyTerryStep(ConditionedRewardModel model, AdamWSettings optimizer, LearningRateSchedule schedule, double maxGradNorm = 1.0, int microBatchSize = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(schedule);
+        if (!(maxGradNorm > 0)) throw new ArgumentOutOfRangeException(nameof(maxGradNorm), maxGradNorm, "The gradient clipping norm must be positive.");
+        ArgumentOutOfRangeException.ThrowIfNegative(microBatchSize);
+        Model = model;
+        Schedule = schedule;
+        MaxGradNorm = maxGradNorm;
+        MicroBatchSize = microBatchSize;
+        _trainable = [.. model.Model.TrainableParameters()];
+        _optimizer = OptimizerFactory.CreateAdamW(model.Model, optimizer with { LearningRate = schedule.PeakLearningRate });
+    }
+
+    /// <summary>The model being trained.</summary>
+    public ConditionedRewardModel Model { get; }
+
+    /// <summary>The optimizer (AdamW over the trainable parameters).</summary>
+    public optim.Optimizer Optimizer => _optimizer;
+
+    /// <summary>The learning-rate schedule.</summary>
+    public LearningRateSchedule Schedule { get; }
+
+    /// <summary>The clipping norm.</summary>
+    public double MaxGradNorm { get; }
+
+    /// <summary>Pairs per forward (0: the whole batch).</summary>
+    public int MicroBatchSize { get; }
+
+    /// <summary>Optimizer steps taken so far; set it when resuming.</summary>
+    public int StepsTaken { get; set; }
+
+    /// <summary>The checkpoint named by a <see cref="NonFiniteLossException"/> as the last good one.</summary>
+    public string? LastGoodCheckpoint { get; set; }
+
+    /// <summary>The stage named in errors (default <see cref="DefaultStage"/>).</summary>
+    public string StageName { get; init; } = DefaultStage;
+
+    /// <summary>Trains on one batch (see the class remarks). Puts the model in train mode.</summary>
+    /// <param name="batch">The pairs with their conditioning (at least one).</param>
+    /// <param name="cancellationToken">Checked between micro-batches; a cancelled step changes no weight.</param>
+    /// <returns>Loss, accuracy, margin, gradient norm and learning rate of the step.</returns>
+    /// <exception cref="NonFiniteLossException">The loss or the gradient norm is NaN or infinite; no weight was changed.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled before the optimizer step.</exception>
+    public BradleyTerryStepResult Step(IReadOnlyList<ConditionedPair> batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0) throw new ArgumentException("A batch needs at least one pair.", nameof(batch));
+        Model.Model.train();
+        _optimizer.zero_grad();
+        double lr = Schedule.Apply(_optimizer, StepsTaken);
+        int micro = MicroBatchSize == 0 ? batch.Count : MicroBatchSize;
+        double loss = 0, correct = 0, margin = 0;
+        int truncated = 0;
+        for (int start = 0; start < batch.Count; start += micro)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var slice = batch.Skip(start).Take(micro).ToArray();
+            using var scope = NewDisposeScope();
+            var output = Model.PairLoss(slice);
+            double share = (double)slice.Length / batch.Count;
+            double value = output.Loss.item<float>();
+            LossGuard.ThrowIfNotFinite(value, StepsTaken + 1, StageName, LastGoodCheckpoint, "bt_loss");
+            (output.Loss * share).backward();
+            loss += value * share;
+            correct += output.CountCorrect();
+            margin += (output.Chosen.detach() - output.Rejected.detach()).sum().item<float>();
+            truncated += output.Truncated;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        double norm = GradientClipping.ClipByGlobalNorm(_trainable.Select(p => p.Parameter), MaxGradNorm);
+        LossGuard.ThrowIfNotFinite(norm, StepsTaken + 1, StageName, LastGoodCheckpoint, "grad_norm");
+        _optimizer.step();
+        _optimizer.zero_grad();
+        StepsTaken++;
+        return new BradleyTerryStepResult(StepsTaken, loss, correct / batch.Count, margin / batch.Count, norm, lr, batch.Count, truncated);
+    }
+
+    /// <summary>
+    /// Writes the trainable parameters (<c>{name}.trainable.safetensors</c>, by module name) and the optimizer state
+    /// (<c>{name}.optimizer.bin</c>) into a checkpoint being written.
+    /// </summary>
+    /// <param name="writer">The checkpoint writer from <see cref="CheckpointStore.Save"/>.</param>
+    /// <param name="name">The model's name in the checkpoint (default <c>reward</c>).</param>
+    public void Save(CheckpointWriter writer, string name = "reward")
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        SafetensorsWriter.Write(writer.GetPath(TrainableFile(name)), _trainable.Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Parameter)));
+        writer.SaveOptimizer(name, _optimizer);
+    }
+
+    /// <summary>
+    /// Restores the trainable parameters and the optimizer state saved by <see cref="Save"/>. Every parameter is
+    /// checked (present, same shape) before any is assigned.
+    /// </summary>
+    /// <param name="reader">The checkpoint.</param>
+    /// <param name="name">The model's name in the checkpoint (default <c>reward</c>).</param>
+    /// <exception cref="InvalidDataException">A parameter is missing or mis-shaped; the message names the file and the parameter.</exception>
+    public void Load(CheckpointReader reader, string name = "reward")
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        string path = reader.GetPath(TrainableFile(name));
+        if (!File.Exists(path)) throw new InvalidDataException($"Checkpoint '{reader.Directory}' has no '{TrainableFile(name)}'.");
+        using var file = SafetensorsFile.Open(path);
+        foreach (var (param, p) in _trainable)
+        {
+            if (!file.Contains(param)) throw new InvalidDataException($"Checkpoint file '{path}' lacks trainable parameter '{param}'; was it written by a differently configured model (LoRA vs full)?");
+            if (!file.Tensors[param].Shape.SequenceEqual(p.shape))
+            {
+                throw new InvalidDataException($"Parameter '{param}' in '{path}' has shape {file.Tensors[param].ShapeText}, the model expects {SafetensorsTensorInfo.FormatShape(p.shape)}.");
+            }
+        }
+
+        if (file.Tensors.Count != _trainable.Count)
+        {
+            var extra = file.Tensors.Keys.Except(_trainable.Select(t => t.Name)).First();
+            throw new InvalidDataException($"Checkpoint file '{path}' holds '{extra}', which is not a trainable parameter of this model.");
+        }
+
+        var fresh = new List<(Parameter Param, Tensor Value)>();
+        try
+        {
+            foreach (var (param, p) in _trainable) fresh.Add((p, file.ReadTensor(param, p.dtype, p.device)));
+            using var noGrad = no_grad();
+            foreach (var (p, value) in fresh) p.copy_(value);
+        }
+        finally
+        {
+            foreach (var (_, value) in fresh) value.Dispose();
+        }
+
+        reader.LoadOptimizer(name, _optimizer);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _optimizer.Dispose();
+
+    private static string TrainableFile(string name) => name + ".trainable.safetensors";
+}
