@@ -45,6 +45,37 @@ public sealed class ValueModel : nn.Module<Tensor, Tensor>
         register_module("value_head", value_head);
     }
 
+    /// <summary>
+    /// A critic initialised as OpenRLHF does: from the reward model (its backbone with any LoRA folded in, and its
+    /// score head as the value head). The copy is independent and fully trainable.
+    /// </summary>
+    /// <param name="rewardModel">The reward model to copy.</param>
+    /// <returns>The critic; the caller disposes it.</returns>
+    public static ValueModel FromRewardModel(Plus.Torch.Reward.RewardModel rewardModel)
+    {
+        ArgumentNullException.ThrowIfNull(rewardModel);
+        var backbone = new CausalLM(rewardModel.Backbone.Config with { TieWordEmbeddings = true }, rewardModel.Device, rewardModel.DType);
+        try
+        {
+            using var scope = NewDisposeScope();
+            var source = rewardModel.HfStateDict().ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+            using var noGrad = no_grad();
+            foreach (var (name, param) in backbone.named_parameters())
+            {
+                if (!source.TryGetValue(name, out var value))
+                    throw new InvalidOperationException($"The reward model has no tensor '{name}' to initialise the critic from.");
+                param.copy_(value);
+            }
+
+            return new ValueModel(backbone, rewardModel.ScoreWeight.detach());
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The backbone.</summary>
     public CausalLM Backbone => _backbone;
 
