@@ -6,6 +6,11 @@ if (args.Length > 0 && args[0] == "gen-compare")
     return GenerationComparison.Run(args);
 }
 
+if (args.Length > 0 && args[0] == "plus-step")
+{
+    return Plus.Benchmarks.Training.PlusStepComparison.Run(args);
+}
+
 if (args.Length > 0 && args[0] == "golden-check")
 {
     return GoldenCheck.Run(args);
