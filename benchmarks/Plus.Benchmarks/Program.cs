@@ -1,3 +1,20 @@
 using BenchmarkDotNet.Running;
+using Plus.Benchmarks.Generation;
+
+if (args.Length > 0 && args[0] == "gen-compare")
+{
+    return GenerationComparison.Run(args);
+}
+
+if (args.Length > 0 && args[0] == "plus-step")
+{
+    return Plus.Benchmarks.Training.PlusStepComparison.Run(args);
+}
+
+if (args.Length > 0 && args[0] == "golden-check")
+{
+    return GoldenCheck.Run(args);
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

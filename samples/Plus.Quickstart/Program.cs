@@ -1,6 +1,170 @@
+// Plus.Sdk quickstart: builds Pets and Pets-OOD, trains BTL, PLUS-untrained and PLUS on the embedded tiny model,
+// evaluates each on the Pets test split and on Pets-OOD, prints a table shaped like the paper's Table 1 and the
+// summaries of a dog-preferring and a cat-preferring user before and after PPO, and writes checkpoints, metrics and
+// artifacts/quickstart/results.json (schema: docs/results.md).
+//
+//   dotnet run --project samples/Plus.Quickstart -c Release [-- --seed 7 --out artifacts/quickstart --model-dir DIR]
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Plus;
+using Plus.Data;
+using Plus.Metrics;
+using Plus.Prompts;
+using Plus.Torch;
+using Plus.Torch.Modeling;
+using Plus.Torch.Reward;
 using Plus.Torch.Runtime;
-using static TorchSharp.torch;
+using Plus.Torch.Tokenization;
+using Plus.Torch.Training;
+using Plus.Training;
 
-var device = TorchRuntime.ResolveDevice("cpu");
-using var x = randn(4, 4, device: device);
-Console.WriteLine($"Plus.Sdk quickstart: TorchSharp ready on {device}; sum of squares {x.pow(2).sum().item<float>():F3}");
+var clock = Stopwatch.StartNew();
+int seed = int.Parse(Arg("--seed", "7"), CultureInfo.InvariantCulture);
+string outDir = Path.GetFullPath(Arg("--out", Path.Combine("artifacts", "quickstart")));
+string? modelDir = ArgOrNull("--model-dir");
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cts.Cancel();
+    Console.WriteLine("Cancelling: the running stage writes a checkpoint and stops.");
+};
+
+TorchSharp.torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
+var device = TorchRuntime.ResolveDevice(Arg("--device", "cpu"));
+Directory.CreateDirectory(outDir);
+modelDir ??= DefaultModels.ExtractTinyQwen2();
+var tokenizer = HfTokenizer.Load(modelDir);
+var chat = new ChatMlFormatter();
+var prompts = new PromptRenderer(PromptDomain.Pets);
+Console.WriteLine($"Plus.Sdk quickstart (seed {seed}) on {device}; model {modelDir}");
+
+// 1. Data.
+var petsBuilder = new PetsDatasetBuilder(new PetsDatasetOptions { Seed = seed });
+var pets = petsBuilder.Build();
+if (ArgOrNull("--train-limit") is { } limit)
+    pets = new DatasetSplit(new ValueList<PreferenceExample>(pets.Train.Take(int.Parse(limit, CultureInfo.InvariantCulture))), pets.Test);
+var petsOod = petsBuilder.BuildOod();
+Console.WriteLine($"[data] Pets: {pets.Train.Count} train / {pets.Test.Count} test examples " +
+    $"({pets.Train.Count(e => e.Group == ExampleGroups.Controversial)} controversial); Pets-OOD: {petsOod.Count} test examples " +
+    $"({Elapsed()})");
+
+var table = new ResultsTable();
+var results = new JsonObject();
+var progress = new Progress<TrainingProgress>(p =>
+{
+    if (p.Step % 10 == 0 || p.Step == p.TotalSteps) Console.WriteLine("  " + p);
+});
+
+// 2. BTL: a reward model with no user information.
+using (var btlModel = NewRewardModel(seed))
+{
+    var trainer = new BradleyTerryTrainer(
+        new BradleyTerryOptions
+        {
+            Kind = ConditioningKind.None, Epochs = 1, BatchSize = 32, LearningRate = 5e-4, Seed = seed,
+            CheckpointDirectory = Path.Combine(outDir, "btl", "checkpoints"), CheckpointEvery = 20,
+            MetricsPath = Path.Combine(outDir, "btl", "metrics.jsonl"), LogEvery = 10,
+        },
+        () => btlModel);
+    Console.WriteLine($"[BTL] training on {pets.Train.Count} pairs ({Elapsed()})");
+    var model = await trainer.TrainModelAsync(pets.Train, progress: progress, cancellationToken: cts.Token);
+    await EvaluateAsync("BTL", model);
+}
+
+// 3. PLUS-untrained and PLUS: summarizer + summary-conditioned reward model.
+var summariesBefore = new Dictionary<string, string>();
+var summariesAfter = new Dictionary<string, string>();
+var dogUser = pets.Test.First(e => e.UserType == "dog");
+var catUser = pets.Test.First(e => e.UserType == "cat");
+foreach (bool trainSummarizer in new[] { false, true })
+{
+    string name = trainSummarizer ? "PLUS" : "PLUS-untrained";
+    using var summarizerModel = CausalLM.FromPretrained(modelDir, device);
+    using var rewardModel = NewRewardModel(seed);
+    var options = new PlusTrainerOptions
+    {
+        Domain = PromptDomain.Pets, TrainSummarizer = trainSummarizer, Seed = seed, Epochs = 1,
+        CheckpointDirectory = Path.Combine(outDir, name.ToLowerInvariant(), "checkpoints"),
+        MetricsPath = Path.Combine(outDir, name.ToLowerInvariant(), "metrics.jsonl"),
+    };
+    using var trainer = new PlusTrainer(summarizerModel, tokenizer, rewardModel, options);
+    if (trainSummarizer)
+    {
+        foreach (var user in new[] { dogUser, catUser })
+            summariesBefore[user.UserType!] = (await trainer.Summarizer.SummarizeAsync([user.Context], cts.Token))[0].Text;
+    }
+
+    Console.WriteLine($"[{name}] co-training on {pets.Train.Count} examples, rollout batch {options.RolloutBatchSize} ({Elapsed()})");
+    var model = await trainer.TrainAsync(pets.Train, progress: progress, cancellationToken: cts.Token);
+    if (trainSummarizer)
+    {
+        foreach (var user in new[] { dogUser, catUser })
+            summariesAfter[user.UserType!] = (await trainer.Summarizer.SummarizeAsync([user.Context], cts.Token))[0].Text;
+    }
+
+    await EvaluateAsync(name, model);
+}
+
+// 4. Report.
+Console.WriteLine();
+Console.WriteLine("Accuracy (%) on all test pairs:");
+Console.WriteLine(table.ToMarkdown());
+Console.WriteLine("Accuracy (%) on the controversial pairs (the user-dependent choice):");
+Console.WriteLine(table.ToMarkdown(ExampleGroups.Controversial));
+Console.WriteLine("Summaries before and after PPO:");
+foreach (var type in new[] { "dog", "cat" })
+{
+    Console.WriteLine($"  {type}-preferring user, before: {summariesBefore[type]}");
+    Console.WriteLine($"  {type}-preferring user, after:  {summariesAfter[type]}");
+}
+
+var json = new JsonObject
+{
+    ["datasets"] = results,
+    ["summaries"] = new JsonObject
+    {
+        ["dog"] = new JsonObject { ["before"] = summariesBefore["dog"], ["after"] = summariesAfter["dog"] },
+        ["cat"] = new JsonObject { ["before"] = summariesBefore["cat"], ["after"] = summariesAfter["cat"] },
+    },
+    ["seed"] = seed,
+    ["elapsed_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
+};
+string resultsPath = Path.Combine(outDir, "results.json");
+AtomicFile.WriteAllText(resultsPath, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+await table.SaveAsync(Path.Combine(outDir, "table.json"));
+Console.WriteLine($"Wrote {resultsPath} ({Elapsed()}).");
+return 0;
+
+ConditionedRewardModel NewRewardModel(int headSeed)
+{
+    var rm = RewardModel.FromPretrained(modelDir, device, newHeadSeed: headSeed);
+    return new ConditionedRewardModel(rm, new RewardTextEncoder(tokenizer, chat, new ConditioningRenderer(prompts)), batchSize: 64);
+}
+
+async Task EvaluateAsync(string method, IPreferenceModel model)
+{
+    foreach (var (dataset, examples) in new[] { ("pets", pets.Test), ("pets-ood", petsOod) })
+    {
+        var report = await Evaluator.EvaluateAsync(model, examples, batchSize: 64, cts.Token);
+        table.SetRuns(dataset, method, [report]);
+        var entry = new JsonObject { ["accuracy"] = Math.Round(report.Accuracy, 4) };
+        foreach (var (group, g) in report.Groups)
+            entry[group + "_accuracy"] = Math.Round(g.Accuracy, 4);
+        ((results[dataset] ??= new JsonObject()).AsObject())[method] = entry;
+        string controversial = report.Groups.TryGetValue(ExampleGroups.Controversial, out var c) ? $"{c.Accuracy:P1}" : "n/a";
+        Console.WriteLine($"[{method}] {dataset}: accuracy {report.Accuracy:P1}, controversial {controversial} ({Elapsed()})");
+    }
+}
+
+string Elapsed() => FormattableString.Invariant($"{clock.Elapsed.TotalSeconds:F0}s");
+
+string Arg(string name, string fallback) => ArgOrNull(name) ?? fallback;
+
+string? ArgOrNull(string name)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}

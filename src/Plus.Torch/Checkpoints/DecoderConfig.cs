@@ -243,7 +243,7 @@ public sealed record DecoderConfig
     public void Save(string directory, string? dtype = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        AtomicFile.WriteAllText(Path.Combine(directory, FileName), ToJson(dtype));
+        Plus.Torch.Training.AtomicFile.WriteAllText(Path.Combine(directory, FileName), ToJson(dtype));
     }
 
     private static double ReadRopeTheta(JsonObject root, string source)

@@ -146,7 +146,7 @@ public sealed class SafetensorsCheckpoint : IDisposable
             ["metadata"] = new JsonObject { ["total_size"] = total },
             ["weight_map"] = weightMap,
         };
-        AtomicFile.WriteAllText(index, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        Plus.Torch.Training.AtomicFile.WriteAllText(index, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         if (File.Exists(single)) File.Delete(single);
         RemoveStaleShards(directory, written);
     }

@@ -181,7 +181,7 @@ public sealed record PeftAdapterConfig
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         Directory.CreateDirectory(directory);
-        AtomicFile.WriteAllText(Path.Combine(directory, FileName), ToJson());
+        Plus.Torch.Training.AtomicFile.WriteAllText(Path.Combine(directory, FileName), ToJson());
     }
 
     private static CheckpointException Fail(string source, string what) => new($"Adapter config '{source}' {what}.", source);

@@ -8,4 +8,5 @@ namespace Plus.Torch.Modeling;
 /// <param name="Mask">Boolean attention mask (true = attend), broadcastable to [B, kvHeads, groups·T, S].</param>
 /// <param name="Cache">The KV cache, or null for a cache-free forward.</param>
 /// <param name="Past">Tokens already in the cache before this forward.</param>
-internal sealed record AttentionContext(Tensor Cos, Tensor SinSigned, Tensor Mask, KvCache? Cache, int Past);
+/// <param name="Fused">Concatenated q/k/v and gate/up weights for inference, or null.</param>
+internal sealed record AttentionContext(Tensor Cos, Tensor SinSigned, Tensor Mask, KvCache? Cache, int Past, FusedProjections? Fused = null);

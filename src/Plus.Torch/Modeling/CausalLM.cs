@@ -260,7 +260,13 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
     /// <param name="cache">A KV cache, or <see langword="null"/>.</param>
     /// <returns>Hidden states [B, T, hidden] in the model dtype (a new tensor).</returns>
     /// <exception cref="ArgumentException">Shapes do not agree; the message names the argument.</exception>
-    public Tensor ForwardHidden(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
+    public Tensor ForwardHidden(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null) =>
+        ForwardHiddenCore(inputIds, attentionMask, positionIds, cache, null);
+
+    /// <summary>Concatenated q/k/v and gate/up weights for fast inference, or null when a projection was replaced.</summary>
+    internal FusedProjections? CreateFusedProjections() => FusedProjections.TryCreate([.. _model.Layers]);
+
+    internal Tensor ForwardHiddenCore(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, KvCache? cache, FusedProjections? fused)
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         if (inputIds.ndim != 2) throw new ArgumentException($"inputIds must be [batch, seq], found {Shape(inputIds)}.", nameof(inputIds));
@@ -287,8 +293,8 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
         Tensor? keyMask = cache is null ? mask : cache.WriteMask(mask, t);
         var positions = positionIds ?? DefaultPositions(mask, cache, past, b, t, device);
         var (cos, sinSigned) = Rotary(positions, device);
-        var attnMask = BuildMask(keyMask, past, b, t, device);
-        var ctx = new AttentionContext(cos, sinSigned, attnMask, cache, past);
+        var attnMask = BuildMask(keyMask, past, b, t, device, newTokensAllReal: mask is null);
+        var ctx = new AttentionContext(cos, sinSigned, attnMask, cache, past, fused);
 
         var h = _model.EmbedTokens.forward(inputIds);
         for (int i = 0; i < _model.Layers.Count; i++)
@@ -459,9 +465,18 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
         return (cos.unsqueeze(2), sinSigned.unsqueeze(2));
     }
 
-    private Tensor BuildMask(Tensor? keyMask, int past, long b, long t, Device device)
+    private Tensor BuildMask(Tensor? keyMask, int past, long b, long t, Device device, bool newTokensAllReal)
     {
         long s = past + t;
+        if (t == 1 && keyMask is not null && past > 0)
+        {
+            // Decoding one token: every cached column is causally visible, and the new column is the token itself.
+            if (newTokensAllReal) return keyMask.view(b, 1, 1, s);
+            var visible = keyMask.view(b, 1, 1, s).clone();
+            visible.narrow(3, past, 1).fill_(true);
+            return visible;
+        }
+
         var queryPos = arange(past, s, ScalarType.Int64, device).unsqueeze(1);
         var keyPos = arange(0, s, ScalarType.Int64, device).unsqueeze(0);
         var allowed = keyPos.le(queryPos);

@@ -19,8 +19,11 @@ internal sealed class DecoderLayer : nn.Module
     [ComponentName(Name = "post_attention_layernorm")]
     private readonly RmsNorm _postAttentionLayerNorm;
 
+    private readonly int _layer;
+
     public DecoderLayer(Checkpoints.DecoderConfig config, int layer, Device? device, ScalarType dtype) : base("DecoderLayer")
     {
+        _layer = layer;
         _selfAttn = new SelfAttention(config, layer, device, dtype);
         _mlp = new SwiGluMlp(config.HiddenSize, config.IntermediateSize, config.MlpBias, device, dtype);
         _inputLayerNorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, device, dtype);
@@ -36,6 +39,6 @@ internal sealed class DecoderLayer : nn.Module
     {
         using var scope = NewDisposeScope();
         var h = x + _selfAttn.Forward(_inputLayerNorm.forward(x), ctx);
-        return (h + _mlp.forward(_postAttentionLayerNorm.forward(h))).MoveToOuterDisposeScope();
+        return (h + _mlp.Forward(_postAttentionLayerNorm.forward(h), ctx.Fused, _layer)).MoveToOuterDisposeScope();
     }
 }

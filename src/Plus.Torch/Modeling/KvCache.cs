@@ -37,6 +37,8 @@ public sealed class KvCache : IDisposable
         BatchSize = batchSize;
         MaxLength = maxLength;
         DType = dtype;
+        // Created in a scope of our own and detached, so the cache owns its tensors whatever scope the caller has open.
+        using var scope = NewDisposeScope();
         _keys = zeros([Layers, batchSize, config.NumKeyValueHeads, maxLength, config.HeadDim], dtype, device);
         _values = zeros([Layers, batchSize, config.NumKeyValueHeads, maxLength, config.HeadDim], dtype, device);
         _keyMask = ones([batchSize, maxLength], ScalarType.Bool, device);
@@ -47,6 +49,10 @@ public sealed class KvCache : IDisposable
             _keyLayers[i] = _keys[i];
             _valueLayers[i] = _values[i];
         }
+
+        scope.Detach(_keys, _values, _keyMask);
+        scope.Detach(_keyLayers);
+        scope.Detach(_valueLayers);
     }
 
     /// <summary>Decoder layers covered.</summary>

@@ -75,12 +75,23 @@ internal sealed class SelfAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
-        var q = _qProj.forward(x).view(b, t, _heads, _headDim);
-        var k = _kProj.forward(x).view(b, t, _kvHeads, _headDim);
-        var v = _vProj.forward(x).view(b, t, _kvHeads, _headDim);
-        q = ApplyRotary(q, ctx);
-        k = ApplyRotary(k, ctx).transpose(1, 2);
-        v = v.transpose(1, 2);
+        Tensor q, k, v;
+        if (ctx.Fused is { } fused)
+        {
+            // One matmul for q, k and v; rotary on the q and k heads together.
+            var heads = nn.functional.linear(x, fused.Qkv[_layer], fused.QkvBias[_layer]).view(b, t, _heads + 2 * _kvHeads, _headDim);
+            var rotated = ApplyRotary(heads.narrow(2, 0, _heads + _kvHeads), ctx);
+            q = rotated.narrow(2, 0, _heads);
+            k = rotated.narrow(2, _heads, _kvHeads).transpose(1, 2);
+            v = heads.narrow(2, _heads + _kvHeads, _kvHeads).transpose(1, 2);
+        }
+        else
+        {
+            q = ApplyRotary(_qProj.forward(x).view(b, t, _heads, _headDim), ctx);
+            k = ApplyRotary(_kProj.forward(x).view(b, t, _kvHeads, _headDim), ctx).transpose(1, 2);
+            v = _vProj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
+        }
+
         if (ctx.Cache is { } cache)
         {
             (k, v) = cache.Write(_layer, ctx.Past, k, v);

@@ -48,6 +48,17 @@ internal sealed class SwiGluMlp : nn.Module<Tensor, Tensor>
         return old;
     }
 
+    /// <summary>The MLP with gate and up as one matmul (<paramref name="fused"/> holds their concatenated weights).</summary>
+    public Tensor Forward(Tensor input, FusedProjections? fused, int layer)
+    {
+        if (fused is null) return forward(input);
+        using var scope = NewDisposeScope();
+        var gateUp = nn.functional.linear(input, fused.GateUp[layer], fused.GateUpBias[layer]);
+        long width = gateUp.shape[^1] / 2;
+        var gate = nn.functional.silu(gateUp.narrow(-1, 0, width));
+        return _downProj.forward(gate * gateUp.narrow(-1, width, width)).MoveToOuterDisposeScope();
+    }
+
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();

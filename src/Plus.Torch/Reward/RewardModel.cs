@@ -339,7 +339,7 @@ public sealed class RewardModel : nn.Module
         root.Remove("num_labels");
         var sorted = new JsonObject();
         foreach (var (k, v) in root.OrderBy(p => p.Key, StringComparer.Ordinal)) sorted[k] = v?.DeepClone();
-        AtomicFile.WriteAllText(Path.Combine(directory, DecoderConfig.FileName), sorted.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        Plus.Torch.Training.AtomicFile.WriteAllText(Path.Combine(directory, DecoderConfig.FileName), sorted.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>

@@ -1,0 +1,55 @@
+namespace Plus.Torch.Chat;
+
+/// <summary>
+/// Options of <see cref="LocalChatClient"/> and of its DI registration (<c>AddLocalChatClient</c>), bound from the
+/// <c>Plus:LocalChatClient</c> configuration section. Request-level <c>ChatOptions</c> override the defaults here.
+/// </summary>
+public sealed class LocalChatClientOptions
+{
+    /// <summary>The configuration section name: <c>Plus:LocalChatClient</c>.</summary>
+    public const string SectionName = "Plus:LocalChatClient";
+
+    /// <summary>
+    /// DI only: the Hugging Face model folder to load (<c>config.json</c>, safetensors, <c>tokenizer.json</c>);
+    /// null or empty loads the embedded default model <c>plus-tiny-qwen2</c>.
+    /// </summary>
+    public string? ModelDirectory { get; set; }
+
+    /// <summary>DI only: the device to load the model on: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c>.</summary>
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>DI only: the chat format, <c>chatml</c> or <c>llama3</c>; null reads it from the tokenizer's chat template (ChatML when there is none).</summary>
+    public string? ChatFormat { get; set; }
+
+    /// <summary>
+    /// The model name reported in <c>ChatResponse.ModelId</c> and <c>ChatClientMetadata.DefaultModelId</c>; null uses the
+    /// model folder's name (DI) or <c>local</c>.
+    /// </summary>
+    public string? ModelId { get; set; }
+
+    /// <summary>New tokens per response when the request does not set <c>MaxOutputTokens</c> (default 256).</summary>
+    public int MaxOutputTokens { get; set; } = 256;
+
+    /// <summary>Sampling temperature when the request does not set one (default 1.0); 0 means greedy decoding.</summary>
+    public float Temperature { get; set; } = 1.0f;
+
+    /// <summary>Nucleus sampling threshold when the request does not set <c>TopP</c> (default 1.0: off).</summary>
+    public float TopP { get; set; } = 1.0f;
+
+    /// <summary>Top-k sampling when the request does not set <c>TopK</c> (default 0: off).</summary>
+    public int TopK { get; set; }
+
+    /// <summary>
+    /// Checks the generation defaults (not the DI-only model location, which the DI validator checks).
+    /// </summary>
+    /// <returns>One message per problem, each naming the option; empty when valid.</returns>
+    public IReadOnlyList<string> ValidateGenerationDefaults()
+    {
+        var errors = new List<string>();
+        if (MaxOutputTokens < 1) errors.Add($"{SectionName}:{nameof(MaxOutputTokens)} must be at least 1 (found {MaxOutputTokens}).");
+        if (!(Temperature >= 0) || float.IsInfinity(Temperature)) errors.Add($"{SectionName}:{nameof(Temperature)} must be 0 (greedy) or a positive finite number (found {Temperature}).");
+        if (!(TopP > 0 && TopP <= 1)) errors.Add($"{SectionName}:{nameof(TopP)} must be in (0, 1] (found {TopP}).");
+        if (TopK < 0) errors.Add($"{SectionName}:{nameof(TopK)} must be 0 (off) or positive (found {TopK}).");
+        return errors;
+    }
+}

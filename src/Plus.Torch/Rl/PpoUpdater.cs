@@ -1,0 +1,200 @@
+using Plus.Torch.Modeling;
+using Plus.Torch.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Plus.Torch.Rl;
+
+/// <summary>
+/// Turns sampled sequences into PPO experience (log-probs of the policy and the reference, values, KL-penalized
+/// rewards, GAE) and runs the clipped actor and critic updates. The reference policy is the same model inside
+/// <c>referenceScope</c> (for LoRA: the adapter disabled), so no second copy is held in memory.
+/// </summary>
+/// <remarks>Not thread-safe. Every step runs in a dispose scope: memory stays flat over many steps.</remarks>
+public sealed class PpoUpdater
+{
+    private readonly CausalLM _policy;
+    private readonly Func<IDisposable> _referenceScope;
+    private readonly ValueModel _critic;
+    private readonly optim.Optimizer _actorOptimizer;
+    private readonly optim.Optimizer _criticOptimizer;
+    private readonly IReadOnlyList<Parameter> _actorParameters;
+    private readonly IReadOnlyList<Parameter> _criticParameters;
+
+    /// <summary>Creates an updater.</summary>
+    /// <param name="policy">The policy (for LoRA, the model with the adapter injected and enabled).</param>
+    /// <param name="referenceScope">Opens a scope in which <paramref name="policy"/> computes the reference policy.</param>
+    /// <param name="critic">The value model.</param>
+    /// <param name="actorOptimizer">Optimizes <paramref name="actorParameters"/>.</param>
+    /// <param name="actorParameters">The policy's trainable parameters (for gradient clipping).</param>
+    /// <param name="criticOptimizer">Optimizes <paramref name="criticParameters"/>.</param>
+    /// <param name="criticParameters">The critic's trainable parameters.</param>
+    /// <param name="settings">PPO settings.</param>
+    public PpoUpdater(
+        CausalLM policy, Func<IDisposable> referenceScope, ValueModel critic,
+        optim.Optimizer actorOptimizer, IReadOnlyList<Parameter> actorParameters,
+        optim.Optimizer criticOptimizer, IReadOnlyList<Parameter> criticParameters,
+        PpoSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(referenceScope);
+        ArgumentNullException.ThrowIfNull(critic);
+        ArgumentNullException.ThrowIfNull(actorOptimizer);
+        ArgumentNullException.ThrowIfNull(criticOptimizer);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        _policy = policy;
+        _referenceScope = referenceScope;
+        _critic = critic;
+        _actorOptimizer = actorOptimizer;
+        _criticOptimizer = criticOptimizer;
+        _actorParameters = actorParameters;
+        _criticParameters = criticParameters;
+        Settings = settings;
+    }
+
+    /// <summary>The PPO settings.</summary>
+    public PpoSettings Settings { get; }
+
+    /// <summary>
+    /// Log-probs [B, N] (fp32) that <paramref name="model"/> gives the generated tokens in columns
+    /// <paramref name="promptLength"/>..L-1 of <paramref name="sequenceIds"/>, read from the hidden states one
+    /// position earlier; logits are computed only over those N positions.
+    /// </summary>
+    public static Tensor ActionLogProbs(CausalLM model, Tensor sequenceIds, Tensor attentionMask, int promptLength)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var scope = NewDisposeScope();
+        long length = sequenceIds.shape[1];
+        var positions = PositionIds.FromAttentionMask(attentionMask);
+        var hidden = model.ForwardHidden(sequenceIds, attentionMask, positions);
+        var h = hidden[.., (promptLength - 1)..(int)(length - 1)];
+        var targets = sequenceIds[.., promptLength..];
+        return model.TokenLogProbsFromHidden(h, targets).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Critic values [B, N] for the states before each generated token.</summary>
+    public static Tensor ActionValues(ValueModel critic, Tensor sequenceIds, Tensor attentionMask, int promptLength)
+    {
+        ArgumentNullException.ThrowIfNull(critic);
+        using var scope = NewDisposeScope();
+        long length = sequenceIds.shape[1];
+        var positions = PositionIds.FromAttentionMask(attentionMask);
+        var values = critic.Forward(sequenceIds, attentionMask, positions);
+        return values[.., (promptLength - 1)..(int)(length - 1)].MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Builds PPO experience from a rollout: policy and reference log-probs, values, the KL-penalized per-token
+    /// rewards (sequence reward on the last action token), GAE advantages (whitened) and returns. No gradients.
+    /// </summary>
+    /// <param name="sequenceIds">[B, L] prompt (left-padded, P columns) followed by the generated tokens.</param>
+    /// <param name="attentionMask">[B, L] 1 on prompt and counted generated tokens.</param>
+    /// <param name="promptLength">P.</param>
+    /// <param name="sequenceRewards">[B] the reward of each row's whole sequence.</param>
+    /// <param name="klCoefficient">β of the per-token KL penalty.</param>
+    /// <returns>The experience; the caller disposes it.</returns>
+    public PpoExperience MakeExperience(Tensor sequenceIds, Tensor attentionMask, int promptLength, Tensor sequenceRewards, double klCoefficient)
+    {
+        ArgumentNullException.ThrowIfNull(sequenceIds);
+        ArgumentNullException.ThrowIfNull(attentionMask);
+        ArgumentNullException.ThrowIfNull(sequenceRewards);
+        if (promptLength < 1 || promptLength >= sequenceIds.shape[1])
+            throw new ArgumentOutOfRangeException(nameof(promptLength), promptLength, $"must lie in [1, {sequenceIds.shape[1] - 1}]");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        bool policyTraining = _policy.training, criticTraining = _critic.training;
+        _policy.eval();
+        _critic.eval();
+        try
+        {
+            var ids = sequenceIds.to(_policy.Device);
+            var mask = attentionMask.to(_policy.Device);
+            var actionMask = mask[.., promptLength..].to_type(ScalarType.Float32);
+            var logProbs = ActionLogProbs(_policy, ids, mask, promptLength);
+            Tensor refLogProbs;
+            using (_referenceScope())
+            {
+                refLogProbs = ActionLogProbs(_policy, ids, mask, promptLength);
+            }
+
+            var values = ActionValues(_critic, ids, mask, promptLength) * actionMask;
+            var kl = KlPenalty.Estimate(logProbs, refLogProbs, actionMask, Settings.KlEstimator);
+            var rewards = KlPenalty.ComputeRewards(sequenceRewards.to(_policy.Device).to_type(ScalarType.Float32), kl, actionMask, klCoefficient, Settings.RewardClip);
+            using var gae = Gae.Compute(rewards, values, actionMask, Settings.Gamma, Settings.Lambda);
+            var advantages = Settings.WhitenAdvantages ? AdvantageWhitening.Whiten(gae.Advantages, actionMask) : gae.Advantages.clone();
+            var experience = new PpoExperience(
+                ids.clone().MoveToOuterDisposeScope(), mask.clone().MoveToOuterDisposeScope(), promptLength,
+                actionMask.MoveToOuterDisposeScope(), logProbs.MoveToOuterDisposeScope(), refLogProbs.MoveToOuterDisposeScope(),
+                values.MoveToOuterDisposeScope(), advantages.MoveToOuterDisposeScope(), gae.Returns.clone().MoveToOuterDisposeScope(),
+                kl.MoveToOuterDisposeScope(), sequenceRewards.to(_policy.Device).to_type(ScalarType.Float32).MoveToOuterDisposeScope());
+            return experience;
+        }
+        finally
+        {
+            _policy.train(policyTraining);
+            _critic.train(criticTraining);
+        }
+    }
+
+    /// <summary>Runs <see cref="PpoSettings.Epochs"/> passes of clipped actor and critic updates over <paramref name="experience"/>.</summary>
+    /// <param name="experience">The rollout batch.</param>
+    /// <param name="random">Shuffles rows into minibatches.</param>
+    /// <param name="step">The trainer's step, named in errors.</param>
+    /// <param name="lastGoodCheckpoint">The last checkpoint written, named in errors (null when none).</param>
+    /// <param name="cancellationToken">Checked between minibatches.</param>
+    /// <returns>Averages over the minibatches.</returns>
+    /// <exception cref="NonFiniteLossException">A loss became NaN or infinite; no optimizer step was taken for it.</exception>
+    public PpoStepStatistics Update(PpoExperience experience, Random random, long step = 0, string? lastGoodCheckpoint = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(experience);
+        ArgumentNullException.ThrowIfNull(random);
+        int rows = experience.Rows;
+        double policyLoss = 0, clipFraction = 0, approxKl = 0, valueLoss = 0, policyNorm = 0, valueNorm = 0;
+        int count = 0;
+        _policy.train();
+        _critic.train();
+        for (int epoch = 0; epoch < Settings.Epochs; epoch++)
+        {
+            var order = Enumerable.Range(0, rows).OrderBy(_ => random.Next()).ToArray();
+            for (int start = 0; start < rows; start += Settings.MiniBatchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var index = tensor(order.Skip(start).Take(Settings.MiniBatchSize).Select(i => (long)i).ToArray(), device: experience.SequenceIds.device);
+                var ids = experience.SequenceIds.index_select(0, index);
+                var mask = experience.AttentionMask.index_select(0, index);
+                var actionMask = experience.ActionMask.index_select(0, index);
+
+                var logProbs = ActionLogProbs(_policy, ids, mask, experience.PromptLength);
+                var policy = PpoLosses.PolicyLoss(
+                    logProbs, experience.OldLogProbs.index_select(0, index), experience.Advantages.index_select(0, index), actionMask,
+                    Settings.ClipEpsilon);
+                LossGuard.ThrowIfNotFinite(policy.Loss, step, "ppo-actor", lastGoodCheckpoint);
+                _actorOptimizer.zero_grad();
+                policy.Loss.backward();
+                policyNorm += GradientClipping.ClipByGlobalNorm(_actorParameters, Settings.MaxGradNorm);
+                _actorOptimizer.step();
+
+                var values = ActionValues(_critic, ids, mask, experience.PromptLength);
+                var value = PpoLosses.ValueLoss(
+                    values, experience.OldValues.index_select(0, index), experience.Returns.index_select(0, index), actionMask,
+                    Settings.ValueClipEpsilon);
+                LossGuard.ThrowIfNotFinite(value.Loss, step, "ppo-critic", lastGoodCheckpoint);
+                _criticOptimizer.zero_grad();
+                value.Loss.backward();
+                valueNorm += GradientClipping.ClipByGlobalNorm(_criticParameters, Settings.MaxGradNorm);
+                _criticOptimizer.step();
+
+                policyLoss += policy.Loss.item<float>();
+                clipFraction += policy.ClipFraction.item<float>();
+                approxKl += policy.ApproxKl.item<float>();
+                valueLoss += value.Loss.item<float>();
+                count++;
+            }
+        }
+
+        return new PpoStepStatistics(policyLoss / count, clipFraction / count, approxKl / count, valueLoss / count, policyNorm / count, valueNorm / count);
+    }
+}

@@ -1,0 +1,134 @@
+using System.ComponentModel.DataAnnotations;
+using Plus.Prompts;
+using Plus.Torch.Rl;
+
+namespace Plus.Torch.Training;
+
+/// <summary>
+/// Options of the PLUS co-trainer (paper Algorithm 1). The defaults are sized for the embedded tiny model on a CPU;
+/// <see cref="Paper"/> returns the paper's values for 0.5B-3B models (appendix B, table 9).
+/// </summary>
+public sealed class PlusTrainerOptions
+{
+    /// <summary>The prompt domain of the summarizer and the reward model (default Pets).</summary>
+    public PromptDomain Domain { get; set; } = PromptDomain.Pets;
+
+    /// <summary>False gives the PLUS-untrained ablation: the summarizer is never updated (default true).</summary>
+    public bool TrainSummarizer { get; set; } = true;
+
+    /// <summary>Passes over the training examples (default 1).</summary>
+    [Range(1, 1000)]
+    public int Epochs { get; set; } = 1;
+
+    /// <summary>Examples per rollout: summaries generated, PPO batch and reward-model batch (paper: 256, 128 for Pets; tiny default 32).</summary>
+    [Range(1, 100_000)]
+    public int RolloutBatchSize { get; set; } = 32;
+
+    /// <summary>Pairs per reward-model optimizer step within a rollout batch (default 32).</summary>
+    [Range(1, 100_000)]
+    public int RewardMiniBatchSize { get; set; } = 32;
+
+    /// <summary>The largest number of summary tokens (paper: 256; tiny default 24).</summary>
+    [Range(1, 4096)]
+    public int MaxSummaryTokens { get; set; } = 24;
+
+    /// <summary>Sampling temperature of the summarizer during training and evaluation (paper: 1.0).</summary>
+    [Range(0.0, 10.0)]
+    public double Temperature { get; set; } = 1.0;
+
+    /// <summary>Actor (summarizer LoRA) peak learning rate (paper: 5e-7 for a 3B model; tiny default 2e-3).</summary>
+    [Range(0.0, 1.0)]
+    public double ActorLearningRate { get; set; } = 2e-3;
+
+    /// <summary>Critic peak learning rate (paper: 9e-6; tiny default 1e-3).</summary>
+    [Range(0.0, 1.0)]
+    public double CriticLearningRate { get; set; } = 1e-3;
+
+    /// <summary>Reward-model peak learning rate (paper: 9e-6; tiny default 5e-4).</summary>
+    [Range(0.0, 1.0)]
+    public double RewardLearningRate { get; set; } = 5e-4;
+
+    /// <summary>KL coefficient β of the per-token penalty (paper: 0.01, 0.001 for Pets; tiny default 0.001).</summary>
+    [Range(0.0, 100.0)]
+    public double KlCoefficient { get; set; } = 0.001;
+
+    /// <summary>Use the adaptive KL controller of Ziegler et al. instead of the fixed β (default false, as the paper).</summary>
+    public bool AdaptiveKl { get; set; }
+
+    /// <summary>Target KL of the adaptive controller (default 0.1).</summary>
+    [Range(0.0, 100.0)]
+    public double TargetKl { get; set; } = 0.1;
+
+    /// <summary>Horizon of the adaptive controller in rollout rows (default 10000).</summary>
+    [Range(1, int.MaxValue)]
+    public int KlHorizon { get; set; } = 10_000;
+
+    /// <summary>PPO settings (clip 0.2, value clip 0.2, γ 1, λ 0.95, k1 KL, whitened advantages; tiny minibatch 16).</summary>
+    public PpoSettings Ppo { get; set; } = new() { MiniBatchSize = 16 };
+
+    /// <summary>LoRA rank of the summarizer adapter (default 8).</summary>
+    [Range(1, 1024)]
+    public int LoraRank { get; set; } = 8;
+
+    /// <summary>LoRA alpha of the summarizer adapter (default 16).</summary>
+    [Range(0.0, 4096.0)]
+    public double LoraAlpha { get; set; } = 16;
+
+    /// <summary>Warm-up fraction of the cosine schedules (paper: 0.03).</summary>
+    [Range(0.0, 1.0)]
+    public double WarmupFraction { get; set; } = 0.03;
+
+    /// <summary>Floor of the cosine schedules as a fraction of the peak (paper: 0.1).</summary>
+    [Range(0.0, 1.0)]
+    public double MinLearningRateRatio { get; set; } = 0.1;
+
+    /// <summary>Seed of sampling, shuffling and initialization.</summary>
+    public int Seed { get; set; } = 42;
+
+    /// <summary>Where checkpoints go (null: none). A run pointed at a folder with a checkpoint resumes from it.</summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Write a checkpoint every this many steps (default 10) and at the end.</summary>
+    [Range(1, int.MaxValue)]
+    public int CheckpointEvery { get; set; } = 10;
+
+    /// <summary>Checkpoints kept (default 2).</summary>
+    [Range(1, 1000)]
+    public int KeepCheckpoints { get; set; } = 2;
+
+    /// <summary>The metrics JSONL file (null: none); one line per step.</summary>
+    public string? MetricsPath { get; set; }
+
+    /// <summary>The paper's values (appendix B, table 9) for a domain; Pets uses a KL of 0.001 and batches of 128/32.</summary>
+    public static PlusTrainerOptions Paper(PromptDomain domain) => new()
+    {
+        Domain = domain,
+        RolloutBatchSize = domain == PromptDomain.Pets ? 128 : 256,
+        RewardMiniBatchSize = domain == PromptDomain.Pets ? 128 : 256,
+        MaxSummaryTokens = 256,
+        Temperature = 1.0,
+        ActorLearningRate = 5e-7,
+        CriticLearningRate = 9e-6,
+        RewardLearningRate = 9e-6,
+        KlCoefficient = domain == PromptDomain.Pets ? 0.001 : 0.01,
+        Ppo = new PpoSettings { MiniBatchSize = domain == PromptDomain.Pets ? 32 : 128 },
+    };
+
+    /// <summary>Checks every value, naming the first one out of range (as <c>Plus:Training:Name</c>).</summary>
+    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    public void Validate()
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+            throw new ArgumentException($"Plus:Training: {string.Join("; ", results.Select(r => $"{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"))}");
+        ArgumentNullException.ThrowIfNull(Ppo);
+        try
+        {
+            Ppo.Validate();
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new ArgumentException($"Plus:Training:Ppo:{ex.ParamName} {ex.ActualValue} {ex.Message.Split(" (Parameter")[0]}", ex);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using Plus.Torch.Checkpoints;
+using Plus.Torch.Modeling;
+using Plus.Torch.Rl;
+using Plus.Torch.Tests.Training;
+using Plus.Torch.Training;
+using static TorchSharp.torch;
+
+namespace Plus.Torch.Tests.Rl;
+
+[Collection(TorchGlobalRngCollection.Name)]
+public class PpoUpdaterTests
+{
+    private static readonly DecoderConfig Tiny = new()
+    {
+        ModelType = "qwen2", HiddenSize = 32, IntermediateSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 4,
+        NumKeyValueHeads = 2, HeadDim = 8, VocabSize = 40, TieWordEmbeddings = true, QkvBias = true, MaxPositionEmbeddings = 64,
+    };
+
+    private sealed class NoScope : IDisposable
+    {
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
+    public void A_positive_sequence_reward_raises_the_log_prob_of_the_sampled_tokens_and_a_negative_one_lowers_it()
+    {
+        using var policy = CausalLM.Create(Tiny, seed: 1);
+        using var critic = new ValueModel(CausalLM.Create(Tiny, seed: 2));
+        var actorParams = policy.parameters().ToList();
+        var criticParams = critic.parameters().ToList();
+        using var actorOpt = OptimizerFactory.CreateAdamW(actorParams, new AdamWSettings { LearningRate = 1e-2 });
+        using var criticOpt = OptimizerFactory.CreateAdamW(criticParams, new AdamWSettings { LearningRate = 1e-2 });
+        var updater = new PpoUpdater(policy, () => new NoScope(), critic, actorOpt, actorParams, criticOpt, criticParams,
+            new PpoSettings { MiniBatchSize = 2, WhitenAdvantages = false });
+
+        // Two rows: prompt of 3 tokens (row 1 left-padded), 3 generated tokens, row 1 stops after 2.
+        using var ids = tensor(new long[,] { { 5, 6, 7, 10, 11, 12 }, { 0, 6, 7, 13, 14, 0 } });
+        using var mask = tensor(new long[,] { { 1, 1, 1, 1, 1, 1 }, { 0, 1, 1, 1, 1, 0 } });
+        using var rewards = tensor(new float[] { 1f, -1f });
+        using var before = PpoUpdater.ActionLogProbs(policy, ids, mask, 3).detach();
+        using var experience = updater.MakeExperience(ids, mask, 3, rewards, klCoefficient: 0.0);
+
+        Assert.Equal(new float[] { 1, 1, 1, 1, 1, 0 }, experience.ActionMask.data<float>().ToArray());
+        Assert.All(experience.Kl.data<float>().ToArray(), k => Assert.Equal(0f, k, 5));
+        var stats = updater.Update(experience, new Random(0));
+        Assert.True(double.IsFinite(stats.PolicyLoss) && double.IsFinite(stats.ValueLoss));
+
+        using var after = PpoUpdater.ActionLogProbs(policy, ids, mask, 3).detach();
+        var delta = (after - before).data<float>().ToArray();
+        Assert.True(delta[0] + delta[1] + delta[2] > 0, "the rewarded row's tokens became more likely");
+        Assert.True(delta[3] + delta[4] < 0, "the penalized row's tokens became less likely");
+    }
+
+    [Fact]
+    public void Rejects_a_prompt_length_outside_the_sequence()
+    {
+        using var policy = CausalLM.Create(Tiny, seed: 1);
+        using var critic = new ValueModel(CausalLM.Create(Tiny, seed: 2));
+        using var opt = OptimizerFactory.CreateAdamW(policy.parameters(), new AdamWSettings());
+        using var opt2 = OptimizerFactory.CreateAdamW(critic.parameters(), new AdamWSettings());
+        var updater = new PpoUpdater(policy, () => new NoScope(), critic, opt, policy.parameters().ToList(), opt2, critic.parameters().ToList(), new PpoSettings());
+        using var ids = zeros(1, 4, ScalarType.Int64);
+        using var r = zeros(1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => updater.MakeExperience(ids, ones_like(ids), 4, r, 0.01));
+    }
+}
