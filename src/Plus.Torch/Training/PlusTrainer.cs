@@ -144,7 +144,7 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
                 reader.LoadOptimizer("reward_optimizer", rmOptimizer);
                 if (_adapter is not null)
                 {
-                    if (!reader.Contains(AdapterFolder + "/" + LoraAdapter.WeightsFileName))
+                    if (!File.Exists(Path.Combine(reader.GetPath(AdapterFolder), LoraAdapter.WeightsFileName)))
                         throw new InvalidOperationException($"The checkpoint '{reader.Directory}' holds no summarizer adapter: it was written by a PLUS-untrained run.");
                     _adapter.LoadWeights(reader.GetPath(AdapterFolder));
                     reader.LoadModule("critic", _critic!);
@@ -222,7 +222,7 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
         using (no_grad())
         {
             var (chosen, rejected, _) = _rewardModel.ForwardPairs(pairs);
-            sequenceRewards = nn.functional.logsigmoid(chosen - rejected).to(CPU);
+            sequenceRewards = SummaryRewards(chosen, rejected).to(CPU);
         }
 
         double scoringSeconds = clock.Elapsed.TotalSeconds - generationSeconds;
@@ -281,6 +281,20 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
         values["summaries_per_second"] = examples.Count / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
         LossGuard.ThrowIfAnyNotFinite(values, step, "plus", lastCheckpoint);
         return values;
+    }
+
+    /// <summary>
+    /// The summarizer's reward for each row: log σ(r(chosen | z) − r(rejected | z)), the negative Bradley-Terry loss
+    /// (≤ 0; closer to 0 when the summary lets the reward model tell the user's choice apart).
+    /// </summary>
+    /// <param name="chosen">[B] rewards of the chosen responses under the summary.</param>
+    /// <param name="rejected">[B] rewards of the rejected responses under the summary.</param>
+    /// <returns>[B] fp32 rewards.</returns>
+    public static Tensor SummaryRewards(Tensor chosen, Tensor rejected)
+    {
+        ArgumentNullException.ThrowIfNull(chosen);
+        ArgumentNullException.ThrowIfNull(rejected);
+        return nn.functional.logsigmoid(chosen.to_type(ScalarType.Float32) - rejected.to_type(ScalarType.Float32));
     }
 
     private string SaveCheckpoint(CheckpointStore store, int step, IKlController kl, AdamW rmOptimizer, AdamW? actorOptimizer, AdamW? criticOptimizer)

@@ -13,6 +13,12 @@ public sealed class PlusTrainerOptions
     /// <summary>The prompt domain of the summarizer and the reward model (default Pets).</summary>
     public PromptDomain Domain { get; set; } = PromptDomain.Pets;
 
+    /// <summary>
+    /// The summarizer's HF model folder when the trainer is built from DI (null: the backend's
+    /// <c>Plus:Torch:ModelPath</c>). The summarizer's tokenizer is read from the same folder.
+    /// </summary>
+    public string? SummarizerModelPath { get; set; }
+
     /// <summary>False gives the PLUS-untrained ablation: the summarizer is never updated (default true).</summary>
     public bool TrainSummarizer { get; set; } = true;
 
@@ -113,6 +119,9 @@ public sealed class PlusTrainerOptions
         KlCoefficient = domain == PromptDomain.Pets ? 0.001 : 0.01,
         Ppo = new PpoSettings { MiniBatchSize = domain == PromptDomain.Pets ? 32 : 128 },
     };
+
+    /// <summary>A copy of these options (the PPO settings are immutable and shared).</summary>
+    public PlusTrainerOptions Clone() => (PlusTrainerOptions)MemberwiseClone();
 
     /// <summary>Checks every value, naming the first one out of range (as <c>Plus:Training:Name</c>).</summary>
     /// <exception cref="ArgumentException">A value is out of range.</exception>

@@ -1,0 +1,169 @@
+using Plus.Data;
+using Plus.Prompts;
+using Plus.Torch.Modeling;
+using Plus.Torch.Reward;
+using Plus.Torch.Rl;
+using Plus.Torch.Tokenization;
+using Plus.Torch.Training;
+using Plus.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Plus.Torch.Tests.Training;
+
+[Collection(TorchGlobalRngCollection.Name)]
+public sealed class PlusTrainerTests : IDisposable
+{
+    private static readonly string ModelDir = Path.Combine(AppContext.BaseDirectory, "fixtures", "tiny-chat");
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "plus-trainer-tests", Guid.NewGuid().ToString("N"));
+    private readonly HfTokenizer _tokenizer = HfTokenizer.Load(ModelDir);
+    private readonly IReadOnlyList<PreferenceExample> _train =
+        new PetsDatasetBuilder(new PetsDatasetOptions { Seed = 3 }).Build().Train.Take(16).ToList();
+
+    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_work)) Directory.Delete(_work, recursive: true);
+    }
+
+    private ConditionedRewardModel NewRewardModel() => new(
+        RewardModel.FromPretrained(ModelDir, newHeadSeed: 5),
+        new RewardTextEncoder(_tokenizer, new ChatMlFormatter(), new ConditioningRenderer(new PromptRenderer(PromptDomain.Pets))),
+        batchSize: 8);
+
+    private PlusTrainerOptions Options(bool trainSummarizer = true, string? checkpoints = null) => new()
+    {
+        Domain = PromptDomain.Pets, TrainSummarizer = trainSummarizer, RolloutBatchSize = 4, RewardMiniBatchSize = 4,
+        MaxSummaryTokens = 6, Seed = 11, CheckpointDirectory = checkpoints, CheckpointEvery = 2, KeepCheckpoints = 5,
+        ActorLearningRate = 1e-2, CriticLearningRate = 1e-2, RewardLearningRate = 1e-2, Ppo = new PpoSettings { MiniBatchSize = 2 },
+    };
+
+    private static float ScoreProbe(ConditionedRewardModel model) => model.Score(
+        [new RewardQuery(Conversation.FromUser("Please talk about one kind of pets."), "Dogs are loyal companions.",
+            UserConditioning.FromSummary(UserSummary.FromUser("The user prefers Dogs over Cats.")))])[0];
+
+    [Fact]
+    public void The_summarizer_reward_is_the_negative_bradley_terry_loss_and_higher_when_the_summary_helps()
+    {
+        using var helps = PlusTrainer.SummaryRewards(tensor(new float[] { 2f }), tensor(new float[] { -1f }));
+        using var hurts = PlusTrainer.SummaryRewards(tensor(new float[] { -1f }), tensor(new float[] { 2f }));
+        using var bt = ConditionedRewardModel.BradleyTerryLoss(tensor(new float[] { 2f }), tensor(new float[] { -1f }));
+        Assert.True(helps.item<float>() > hurts.item<float>());
+        Assert.True(helps.item<float>() <= 0 && hurts.item<float>() < 0);
+        Assert.Equal(-bt.item<float>(), helps.item<float>(), 5);
+    }
+
+    [Fact]
+    public async Task Co_training_updates_the_adapter_and_the_reward_model_and_reports_every_metric()
+    {
+        using var summarizer = CausalLM.FromPretrained(ModelDir);
+        using var rewardModel = NewRewardModel();
+        float before = ScoreProbe(rewardModel);
+        var options = Options();
+        options.MetricsPath = Path.Combine(_work, "metrics.jsonl");
+        using var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, options);
+        var reports = new List<TrainingProgress>();
+        var model = await trainer.TrainAsync(_train, progress: new SyncProgress(reports.Add));
+
+        Assert.Equal("PLUS", model.Name);
+        Assert.Equal(4, reports.Count);
+        foreach (var key in new[] { "reward_mean", "kl", "summary_tokens", "clip_fraction", "value_loss", "rm_loss", "rm_accuracy", "generation_seconds", "ppo_seconds" })
+            Assert.True(reports[^1].Metrics.ContainsKey(key), $"missing metric {key}");
+        Assert.NotEqual(before, ScoreProbe(rewardModel));
+        Assert.Contains(trainer.SummarizerAdapter!.Layers, l => l.Value.LoraB.abs().sum().item<float>() > 0);
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(_work, "metrics.jsonl")).Length);
+        var probabilities = await model.PredictChosenProbabilitiesAsync(_train.Take(3).ToList());
+        Assert.All(probabilities, p => Assert.InRange(p, 0.0, 1.0));
+    }
+
+    [Fact]
+    public async Task Plus_untrained_leaves_the_summarizer_untouched()
+    {
+        using var summarizer = CausalLM.FromPretrained(ModelDir);
+        var weightsBefore = summarizer.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        using var rewardModel = NewRewardModel();
+        using var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, Options(trainSummarizer: false));
+        var model = await trainer.TrainAsync(_train);
+
+        Assert.Equal("PLUS-untrained", model.Name);
+        Assert.Null(trainer.SummarizerAdapter);
+        foreach (var (name, value) in summarizer.state_dict())
+            Assert.True(value.equal(weightsBefore[name]).all().item<bool>(), $"{name} changed");
+    }
+
+    [Fact]
+    public async Task Native_memory_stays_flat_over_many_ppo_steps()
+    {
+        using var summarizer = CausalLM.FromPretrained(ModelDir);
+        using var rewardModel = NewRewardModel();
+        var options = Options();
+        options.Epochs = 8; // 4 steps an epoch: 32 PPO steps.
+        using var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, options);
+        var live = new List<long>();
+        await trainer.TrainAsync(_train, progress: new SyncProgress(_ => live.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount)));
+
+        Assert.Equal(32, live.Count);
+        Assert.Equal(live[4], live[^1]);
+    }
+
+    [Fact]
+    public async Task Cancelling_writes_a_checkpoint_and_resuming_gives_the_uninterrupted_result()
+    {
+        float uninterrupted;
+        using (var summarizer = CausalLM.FromPretrained(ModelDir))
+        using (var rewardModel = NewRewardModel())
+        using (var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, Options(checkpoints: Path.Combine(_work, "a"))))
+        {
+            await trainer.TrainAsync(_train);
+            uninterrupted = ScoreProbe(rewardModel);
+        }
+
+        string dir = Path.Combine(_work, "b");
+        using (var summarizer = CausalLM.FromPretrained(ModelDir))
+        using (var rewardModel = NewRewardModel())
+        using (var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, Options(checkpoints: dir)))
+        {
+            using var cts = new CancellationTokenSource();
+            var progress = new SyncProgress(p => { if (p.Step == 3) cts.Cancel(); });
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => trainer.TrainAsync(_train, progress: progress, cancellationToken: cts.Token));
+        }
+
+        Assert.Equal(3, new CheckpointStore(dir).OpenLatest()!.State.Step);
+        using (var summarizer = CausalLM.FromPretrained(ModelDir))
+        using (var rewardModel = NewRewardModel())
+        using (var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, Options(checkpoints: dir)))
+        {
+            var steps = new List<int>();
+            await trainer.TrainAsync(_train, progress: new SyncProgress(p => steps.Add(p.Step)));
+            Assert.Equal([4], steps);
+            Assert.Equal(uninterrupted, ScoreProbe(rewardModel), 4);
+        }
+    }
+
+    [Fact]
+    public async Task A_non_finite_loss_stops_with_a_clear_error_and_keeps_the_last_good_checkpoint()
+    {
+        string dir = Path.Combine(_work, "nan");
+        using var summarizer = CausalLM.FromPretrained(ModelDir);
+        using var rewardModel = NewRewardModel();
+        using var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, Options(checkpoints: dir));
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Step == 2)
+            {
+                using var noGrad = no_grad();
+                rewardModel.Model.ScoreWeight.fill_(float.NaN);
+            }
+        });
+
+        var ex = await Assert.ThrowsAsync<NonFiniteLossException>(() => trainer.TrainAsync(_train, progress: progress));
+        var store = new CheckpointStore(dir);
+        Assert.Equal(2, store.OpenLatest()!.State.Step);
+        Assert.Equal(store.LatestPath, ex.LastGoodCheckpoint);
+        Assert.Contains(store.LatestPath!, ex.Message);
+    }
+}
