@@ -11,6 +11,11 @@ if (args.Length > 0 && args[0] == "plus-step")
     return Plus.Benchmarks.Training.PlusStepComparison.Run(args);
 }
 
+if (args.Length > 0 && args[0] == "reward-compare")
+{
+    return Plus.Benchmarks.RewardComparison.Run(args);
+}
+
 if (args.Length > 0 && args[0] == "golden-check")
 {
     return GoldenCheck.Run(args);

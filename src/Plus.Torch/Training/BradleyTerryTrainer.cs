@@ -208,13 +208,15 @@ public sealed partial class BradleyTerryTrainer : IPreferenceTrainer
                 }
             }
 
-            metrics?.Write(result.Step, values, BradleyTerryStep.DefaultStage);
-            reporter.Report(result.Step, values);
             if (store is not null && (last || (o.CheckpointEvery > 0 && result.Step % o.CheckpointEvery == 0)))
             {
                 Save(store, step, result.Step, stepsPerEpoch, fingerprint);
                 lastSaved = result.Step;
             }
+
+            // Reported after the checkpoint, so a report always describes a state that is already on disk when due.
+            metrics?.Write(result.Step, values, BradleyTerryStep.DefaultStage);
+            reporter.Report(result.Step, values);
         }
     }
 
