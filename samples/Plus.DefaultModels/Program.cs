@@ -26,7 +26,7 @@ double informative = double.Parse(Arg("--informative", "0.3"), CultureInfo.Invar
 int warmBatchSize = int.Parse(Arg("--batch", "12"), CultureInfo.InvariantCulture);
 int petsBatchSize = int.Parse(Arg("--pets-batch", "32"), CultureInfo.InvariantCulture);
 var device = Plus.Torch.Runtime.TorchRuntime.ResolveDevice(Arg("--device", "cpu")); // before any other torch call
-set_num_threads(Math.Max(1, Environment.ProcessorCount));
+set_num_threads(int.Parse(Arg("--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture));
 if (args.Contains("--copy-probe"))
 {
     CopyProbe.Run(Arg("--copy-probe", outDir));
@@ -82,7 +82,8 @@ foreach (PetAnimal a in Enum.GetValues<PetAnimal>())
     foreach (PetAnimal b in Enum.GetValues<PetAnimal>())
         if (a != b) corpus.Add(renderer.RenderOraclePrefix(PetsDatasetBuilder.OraclePreference(a, b)));
 corpus.Add("The user chose Rabbits and rejected Birds. The user chose Dogs over Cats. The user likes to talk about pets.");
-var tokenizer = TokenizerSubsetBuilder.Build(full, corpus);
+string? init = args.Contains("--init") ? Arg("--init", "") : null;
+var tokenizer = init is null ? TokenizerSubsetBuilder.Build(full, corpus) : HfTokenizer.Load(init);
 Console.WriteLine($"vocabulary: {tokenizer.VocabSize} tokens (from {full.VocabSize}) in {clock.Elapsed.TotalSeconds:F1}s");
 
 int vocab = tokenizer.VocabSize; // exactly the tokenizer's ids, so sampling can never produce an id it cannot decode
@@ -96,7 +97,8 @@ var config = new DecoderConfig
     EosTokenIds = [eos], PadTokenId = pad, TorchDtype = "float32",
 };
 Seeding.Seed(seed);
-using var model = CausalLM.Create(config, seed, device);
+using var model = init is null ? CausalLM.Create(config, seed, device) : CausalLM.FromPretrained(init, device);
+config = model.Config;
 long parameters = model.parameters().Sum(p => p.numel());
 Console.WriteLine($"model: {parameters:N0} parameters, hidden {hidden}, {layers} layers, vocab {vocab}");
 
@@ -112,6 +114,10 @@ var warmIds = warm.Select((w, i) => (
 // training only, so the full prompts keep the warm start's mixture of informative and generic summaries.
 int drillCount = int.Parse(Arg("--drills", "20000"), CultureInfo.InvariantCulture);
 double drillPhase = double.Parse(Arg("--drill-phase", "0.6"), CultureInfo.InvariantCulture);
+bool shortDrills = args.Contains("--short-drills");
+int drillBatchSize = int.Parse(Arg("--drill-batch", "48"), CultureInfo.InvariantCulture);
+int saveEvery = int.Parse(Arg("--save-every", "1000"), CultureInfo.InvariantCulture);
+bool drillsOnly = args.Contains("--drills-first");
 var drillSubjects = extraSubjects.Concat(SummarizationWarmStartBuilder.Topics.SelectMany(t => t.Subjects)).Distinct().ToArray();
 var drillRng = new Random(seed + 1);
 var drillIds = new List<(IReadOnlyList<int> Ids, int Start)>(drillCount);
@@ -120,9 +126,10 @@ for (int i = 0; i < drillCount; i++)
     string a = drillSubjects[drillRng.Next(drillSubjects.Length)], b = drillSubjects[drillRng.Next(drillSubjects.Length)];
     if (a == b) continue;
     string topic = SummarizationWarmStartBuilder.Topics[drillRng.Next(SummarizationWarmStartBuilder.Topics.Count)].Topic;
-    var lines = Enumerable.Range(0, 3).Select(_ =>
-        $"Please talk about one kind of {topic}. The user chose {a} {Phrase()} The user rejected {b} {Phrase()}");
-    string user = string.Join("\n\n", lines) + "\n\nStart your response with ##Summary";
+    var lines = Enumerable.Range(0, 3).Select(_ => shortDrills
+        ? $"The user chose {a} {Phrase()} The user rejected {b} {Phrase()}"
+        : $"Please talk about one kind of {topic}. The user chose {a} {Phrase()} The user rejected {b} {Phrase()}");
+    string user = string.Join(shortDrills ? " " : "\n\n", lines) + (shortDrills ? "" : "\n\nStart your response with ##Summary");
     string answer = drillRng.Next(2) switch
     {
         0 => $"##Summary The user chose {a} and rejected {b}.",
@@ -134,11 +141,11 @@ for (int i = 0; i < drillCount; i++)
 
 string Phrase()
 {
-    int n = 2 + drillRng.Next(4);
+    int n = shortDrills ? 1 + drillRng.Next(2) : 2 + drillRng.Next(4);
     return string.Join(' ', Enumerable.Range(0, n).Select(_ => drillSubjects[drillRng.Next(drillSubjects.Length)].ToLowerInvariant())) + ".";
 }
 
-Console.WriteLine($"data: {lmIds.Count} pet answers (~{lmIds.Average(x => x.Ids.Count):F0} tokens), {warmIds.Count} warm-start examples (~{warmIds.Average(x => x.Ids.Count):F0} tokens)");
+Console.WriteLine($"data: {lmIds.Count} pet answers (~{lmIds.Average(x => x.Ids.Count):F0} tokens), {warmIds.Count} warm-start examples (~{warmIds.Average(x => x.Ids.Count):F0} tokens), {drillIds.Count} copy drills (~{drillIds.Average(x => x.Ids.Count):F0} tokens)");
 
 using var optimizer = OptimizerFactory.CreateAdamW(model, new AdamWSettings { LearningRate = lr, WeightDecay = 0.01 });
 var schedule = new LearningRateSchedule(lr, steps, warmupFraction: 0.05, minLearningRateRatio: 0.05);
@@ -148,10 +155,11 @@ model.train();
 for (int step = 0; step < steps; step++)
 {
     schedule.Apply(optimizer, step);
-    bool petsBatch = step % 4 == 0;
-    bool drill = !petsBatch && step < drillPhase * steps && step % 4 != 3;
+    bool inDrillPhase = step < drillPhase * steps;
+    bool petsBatch = step % 4 == 0 && !(drillsOnly && inDrillPhase);
+    bool drill = !petsBatch && inDrillPhase && (drillsOnly || step % 4 != 3);
     var source = petsBatch ? lmIds : drill ? drillIds : warmIds;
-    int batch = petsBatch ? petsBatchSize : warmBatchSize;
+    int batch = petsBatch ? petsBatchSize : drill ? drillBatchSize : warmBatchSize;
     var rows = Enumerable.Range(0, batch).Select(_ => source[rng.Next(source.Count)]).ToList();
     using var scope = NewDisposeScope();
     var tb = TokenizedBatch.FromRows(rows.Select(r => r.Ids).ToList(), padLeft: false, padId: pad);
@@ -172,7 +180,7 @@ for (int step = 0; step < steps; step++)
     ema = double.IsNaN(ema) ? l : 0.98 * ema + 0.02 * l;
     if (step % 50 == 0 || step == steps - 1)
         Console.WriteLine(FormattableString.Invariant($"step {step,5}/{steps} loss {l:F3} (ema {ema:F3}) lr {schedule.At(step):G3} {clock.Elapsed.TotalSeconds:F0}s"));
-    if ((step + 1) % 1000 == 0 && step + 1 < steps)
+    if ((step + 1) % saveEvery == 0 && step + 1 < steps)
     {
         Save(); // a usable model survives an interrupted run
         model.train();
