@@ -46,8 +46,14 @@ var pets = PetsSentences.Default;
 
 // (a) Pets training sentences (the first 80 of each animal) as answers to the Pets prompt.
 var petsBuilder = new PetsDatasetBuilder();
+// With --pets-paragraphs each answer is three training sentences about the same animal, so predicting the later
+// sentences' subject means copying the first one's (plain language modelling, no preferences involved).
+bool paragraphs = args.Contains("--pets-paragraphs");
+var paragraphRng = new Random(seed + 2);
 var lmTexts = Enum.GetValues<PetAnimal>()
-    .SelectMany(a => petsBuilder.TrainSentences(a))
+    .SelectMany(a => petsBuilder.TrainSentences(a).Select(s => paragraphs
+        ? string.Join(" ", new[] { s }.Concat(Enumerable.Range(0, 2).Select(_ => petsBuilder.TrainSentences(a)[paragraphRng.Next(petsBuilder.TrainSentences(a).Count)])))
+        : s))
     .Select(s => chat.Format([ChatTurn.User(PetsDatasetBuilder.PromptText), ChatTurn.Assistant(s)], addGenerationPrompt: false))
     .ToList();
 
@@ -118,6 +124,7 @@ bool shortDrills = args.Contains("--short-drills");
 int drillBatchSize = int.Parse(Arg("--drill-batch", "48"), CultureInfo.InvariantCulture);
 int saveEvery = int.Parse(Arg("--save-every", "1000"), CultureInfo.InvariantCulture);
 bool drillsOnly = args.Contains("--drills-first");
+bool mixedDrills = args.Contains("--mixed-drills"); // one batch in four is a drill, two are full warm-start prompts
 var drillSubjects = extraSubjects.Concat(SummarizationWarmStartBuilder.Topics.SelectMany(t => t.Subjects)).Distinct().ToArray();
 var drillRng = new Random(seed + 1);
 var drillIds = new List<(IReadOnlyList<int> Ids, int Start)>(drillCount);
@@ -157,7 +164,7 @@ for (int step = 0; step < steps; step++)
     schedule.Apply(optimizer, step);
     bool inDrillPhase = step < drillPhase * steps;
     bool petsBatch = step % 4 == 0 && !(drillsOnly && inDrillPhase);
-    bool drill = !petsBatch && inDrillPhase && (drillsOnly || step % 4 != 3);
+    bool drill = !petsBatch && inDrillPhase && (drillsOnly || (mixedDrills ? step % 4 == 1 : step % 4 != 3));
     var source = petsBatch ? lmIds : drill ? drillIds : warmIds;
     int batch = petsBatch ? petsBatchSize : drill ? drillBatchSize : warmBatchSize;
     var rows = Enumerable.Range(0, batch).Select(_ => source[rng.Next(source.Count)]).ToList();

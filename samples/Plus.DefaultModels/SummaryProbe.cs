@@ -74,6 +74,18 @@ internal static class CopyProbe
             cases.Add(("pets-templated", new UserContext(preds.Select(p => new PreferencePair(prompt, $"{a} {p}", $"{b} {p}")).ToArray()), a));
         var pets = PetsSentences.Default;
         cases.Add(("pets-real", new UserContext(Enumerable.Range(0, 3).Select(i => new PreferencePair(prompt, pets[PetAnimal.Dog][i], pets[PetAnimal.Cat][i])).ToArray()), "Dogs"));
+        var raw = new List<(string Name, string Text, string Chosen)>();
+        foreach (var (a, b) in new[] { ("Dogs", "Cats"), ("Cats", "Dogs"), ("Houses", "Rivers") })
+            raw.Add(("drill-format", string.Join(" ", Enumerable.Range(0, 3).Select(i => $"The user chose {a} {pets[PetAnimal.Dog][i].Split(' ')[1]} {pets[PetAnimal.Dog][i].Split(' ')[2]}. The user rejected {b} sleep well.")), a));
+        foreach (var (name, text, chosen) in raw)
+        {
+            var ids = tokenizer.Encode(chat.Format([ChatTurn.User(text)], addGenerationPrompt: true) + "##Summary The user chose");
+            var batch = TokenizedBatch.FromRows([ids], padLeft: true, padId: tokenizer.PadTokenId ?? 0);
+            var (t, m, _) = batch.ToTensors();
+            using var output = new TokenGenerator(model).Generate(t, m, new GenerationOptions { MaxNewTokens = 12, StopTokenIds = tokenizer.EndOfTurnTokenIds.ToArray() });
+            Console.WriteLine($"{name}: chosen {chosen} -> {tokenizer.Decode(output.Sequences[0].TokenIds, skipSpecialTokens: true)}");
+        }
+
         foreach (var (name, ctx, chosen) in cases)
         {
             var ids = tokenizer.Encode(chat.Format(renderer.RenderSummarizerPrompt(ctx).Turns, addGenerationPrompt: true) + "##Summary The user chose");
