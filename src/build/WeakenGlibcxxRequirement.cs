@@ -112,7 +112,7 @@ public class PlusWeakenGlibcxxRequirement : Microsoft.Build.Utilities.Task
         }
         if (changed > 0)
         {
-            string tmp = path + ".plus-tmp";
+            string tmp = path + "." + Guid.NewGuid().ToString("N") + ".plus-tmp";
             File.WriteAllBytes(tmp, d);
             File.Copy(tmp, path, true);
             File.Delete(tmp);
