@@ -23,7 +23,16 @@ int hidden = int.Parse(Arg("--hidden", "128"), CultureInfo.InvariantCulture);
 int layers = int.Parse(Arg("--layers", "4"), CultureInfo.InvariantCulture);
 double lr = double.Parse(Arg("--lr", "3e-3"), CultureInfo.InvariantCulture);
 double informative = double.Parse(Arg("--informative", "0.3"), CultureInfo.InvariantCulture);
-set_num_threads(Math.Max(1, Environment.ProcessorCount));
+int warmBatchSize = int.Parse(Arg("--batch", "12"), CultureInfo.InvariantCulture);
+int petsBatchSize = int.Parse(Arg("--pets-batch", "32"), CultureInfo.InvariantCulture);
+var device = Plus.Torch.Runtime.TorchRuntime.ResolveDevice(Arg("--device", "cpu")); // before any other torch call
+set_num_threads(int.Parse(Arg("--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture));
+if (args.Contains("--copy-probe"))
+{
+    CopyProbe.Run(Arg("--copy-probe", outDir));
+    return;
+}
+
 if (args.Contains("--evaluate"))
 {
     SummaryProbe.Run(Arg("--evaluate", outDir), seed);
@@ -37,20 +46,38 @@ var pets = PetsSentences.Default;
 
 // (a) Pets training sentences (the first 80 of each animal) as answers to the Pets prompt.
 var petsBuilder = new PetsDatasetBuilder();
+// With --pets-paragraphs each answer is three training sentences about the same animal, so predicting the later
+// sentences' subject means copying the first one's (plain language modelling, no preferences involved).
+bool paragraphs = args.Contains("--pets-paragraphs");
+var paragraphRng = new Random(seed + 2);
 var lmTexts = Enum.GetValues<PetAnimal>()
-    .SelectMany(a => petsBuilder.TrainSentences(a))
+    .SelectMany(a => petsBuilder.TrainSentences(a).Select(s => paragraphs
+        ? string.Join(" ", new[] { s }.Concat(Enumerable.Range(0, 2).Select(_ => petsBuilder.TrainSentences(a)[paragraphRng.Next(petsBuilder.TrainSentences(a).Count)])))
+        : s))
     .Select(s => chat.Format([ChatTurn.User(PetsDatasetBuilder.PromptText), ChatTurn.Assistant(s)], addGenerationPrompt: false))
     .ToList();
 
-// (b) The summarization warm start on other subjects.
-var warm = new SummarizationWarmStartBuilder { Seed = seed, InformativeFraction = informative }.Build(6000);
+// (b) The summarization warm start on other subjects: the builder's topics plus a large pool of capitalized words
+// from Qwen's vocabulary, so that copying the subject from the context is the only way to write the summary.
+var full = HfTokenizer.Load(qwenTokenizer);
+int extraCount = int.Parse(Arg("--extra-subjects", "2000"), CultureInfo.InvariantCulture);
+int warmCount = int.Parse(Arg("--warm-examples", "12000"), CultureInfo.InvariantCulture);
+var wordRng = new Random(seed);
+var extraSubjects = Enumerable.Range(0, full.VocabSize)
+    .Select(id => full.IdToToken(id))
+    .Where(t => t is { Length: >= 5 } && t[0] == '\u0120' && char.IsAsciiLetterUpper(t[1]) && t.Skip(2).All(char.IsAsciiLetterLower))
+    .Select(t => t![1..])
+    .Where(w => !SummarizationWarmStartBuilder.AnimalPattern.IsMatch(w))
+    .OrderBy(_ => wordRng.Next())
+    .Take(extraCount)
+    .ToList();
+var warm = new SummarizationWarmStartBuilder { Seed = seed, InformativeFraction = informative, ExtraSubjects = extraSubjects }.Build(warmCount);
 var warmTexts = warm
     .Select(w => chat.Format([ChatTurn.User(renderer.RenderSummarizerText(w.Context)), ChatTurn.Assistant("##Summary " + w.Summary)], addGenerationPrompt: false))
     .ToList();
 
 // The vocabulary: every token Qwen's tokenizer emits on what the library will ever show this model
 // (all Pets sentences including the test split, every Pets prompt template, the warm-start texts).
-var full = HfTokenizer.Load(qwenTokenizer);
 var corpus = new List<string>(lmTexts.Concat(warmTexts));
 foreach (PetAnimal a in Enum.GetValues<PetAnimal>()) corpus.AddRange(pets[a]);
 var sampleContext = new UserContext(new[] { new PreferencePair(Conversation.FromUser(PetsDatasetBuilder.PromptText), pets[PetAnimal.Dog][0], pets[PetAnimal.Cat][0]) });
@@ -60,8 +87,9 @@ corpus.Add(renderer.RenderIclPrefix(sampleContext));
 foreach (PetAnimal a in Enum.GetValues<PetAnimal>())
     foreach (PetAnimal b in Enum.GetValues<PetAnimal>())
         if (a != b) corpus.Add(renderer.RenderOraclePrefix(PetsDatasetBuilder.OraclePreference(a, b)));
-corpus.Add("The user prefers Rabbits over Birds. The user prefers Birds over Rabbits. The user likes to talk about pets.");
-var tokenizer = TokenizerSubsetBuilder.Build(full, corpus);
+corpus.Add("The user chose Rabbits and rejected Birds. The user chose Dogs over Cats. The user likes to talk about pets.");
+string? init = args.Contains("--init") ? Arg("--init", "") : null;
+var tokenizer = init is null ? TokenizerSubsetBuilder.Build(full, corpus) : HfTokenizer.Load(init);
 Console.WriteLine($"vocabulary: {tokenizer.VocabSize} tokens (from {full.VocabSize}) in {clock.Elapsed.TotalSeconds:F1}s");
 
 int vocab = tokenizer.VocabSize; // exactly the tokenizer's ids, so sampling can never produce an id it cannot decode
@@ -75,13 +103,56 @@ var config = new DecoderConfig
     EosTokenIds = [eos], PadTokenId = pad, TorchDtype = "float32",
 };
 Seeding.Seed(seed);
-using var model = CausalLM.Create(config, seed);
+using var model = init is null ? CausalLM.Create(config, seed, device) : CausalLM.FromPretrained(init, device);
+config = model.Config;
 long parameters = model.parameters().Sum(p => p.numel());
 Console.WriteLine($"model: {parameters:N0} parameters, hidden {hidden}, {layers} layers, vocab {vocab}");
 
-var lmIds = lmTexts.Select(t => tokenizer.Encode(t)).ToList();
-var warmIds = warmTexts.Select(t => tokenizer.Encode(t)).ToList();
-Console.WriteLine($"data: {lmIds.Count} pet answers (~{lmIds.Average(x => x.Count):F0} tokens), {warmIds.Count} warm-start examples (~{warmIds.Average(x => x.Count):F0} tokens)");
+// Loss on the answers only (the summary after "##Summary", the pet sentence): in the long summarizer prompt the
+// few summary tokens would otherwise carry too little of the loss for the model to learn to copy the subject.
+int petsPromptLength = tokenizer.Encode(chat.Format([ChatTurn.User(PetsDatasetBuilder.PromptText)], addGenerationPrompt: true)).Count;
+var lmIds = lmTexts.Select(t => (Ids: tokenizer.Encode(t), Start: petsPromptLength)).ToList();
+var warmIds = warm.Select((w, i) => (
+    Ids: (IReadOnlyList<int>)tokenizer.Encode(warmTexts[i]),
+    Start: tokenizer.Encode(chat.Format([ChatTurn.User(renderer.RenderSummarizerText(w.Context))], addGenerationPrompt: true)).Count)).ToList();
+// (c) Copy drills: short contexts in the same "The user chose X ... The user rejected Y ..." layout, always answered
+// with the preferred subject. Short sequences make the copy circuit easy to find; the drills run in the first part of
+// training only, so the full prompts keep the warm start's mixture of informative and generic summaries.
+int drillCount = int.Parse(Arg("--drills", "20000"), CultureInfo.InvariantCulture);
+double drillPhase = double.Parse(Arg("--drill-phase", "0.6"), CultureInfo.InvariantCulture);
+bool shortDrills = args.Contains("--short-drills");
+int drillBatchSize = int.Parse(Arg("--drill-batch", "48"), CultureInfo.InvariantCulture);
+int saveEvery = int.Parse(Arg("--save-every", "1000"), CultureInfo.InvariantCulture);
+bool drillsOnly = args.Contains("--drills-first");
+bool mixedDrills = args.Contains("--mixed-drills"); // one batch in four is a drill, two are full warm-start prompts
+var drillSubjects = extraSubjects.Concat(SummarizationWarmStartBuilder.Topics.SelectMany(t => t.Subjects)).Distinct().ToArray();
+var drillRng = new Random(seed + 1);
+var drillIds = new List<(IReadOnlyList<int> Ids, int Start)>(drillCount);
+for (int i = 0; i < drillCount; i++)
+{
+    string a = drillSubjects[drillRng.Next(drillSubjects.Length)], b = drillSubjects[drillRng.Next(drillSubjects.Length)];
+    if (a == b) continue;
+    string topic = SummarizationWarmStartBuilder.Topics[drillRng.Next(SummarizationWarmStartBuilder.Topics.Count)].Topic;
+    var lines = Enumerable.Range(0, 3).Select(_ => shortDrills
+        ? $"The user chose {a} {Phrase()} The user rejected {b} {Phrase()}"
+        : $"Please talk about one kind of {topic}. The user chose {a} {Phrase()} The user rejected {b} {Phrase()}");
+    string user = string.Join(shortDrills ? " " : "\n\n", lines) + (shortDrills ? "" : "\n\nStart your response with ##Summary");
+    string answer = drillRng.Next(2) switch
+    {
+        0 => $"##Summary The user chose {a} and rejected {b}.",
+        _ => $"##Summary The user chose {a} over {b}.",
+    };
+    string prefix = chat.Format([ChatTurn.User(user)], addGenerationPrompt: true);
+    drillIds.Add((tokenizer.Encode(prefix + answer + "<|im_end|>\n"), tokenizer.Encode(prefix).Count));
+}
+
+string Phrase()
+{
+    int n = shortDrills ? 1 + drillRng.Next(2) : 2 + drillRng.Next(4);
+    return string.Join(' ', Enumerable.Range(0, n).Select(_ => drillSubjects[drillRng.Next(drillSubjects.Length)].ToLowerInvariant())) + ".";
+}
+
+Console.WriteLine($"data: {lmIds.Count} pet answers (~{lmIds.Average(x => x.Ids.Count):F0} tokens), {warmIds.Count} warm-start examples (~{warmIds.Average(x => x.Ids.Count):F0} tokens), {drillIds.Count} copy drills (~{drillIds.Average(x => x.Ids.Count):F0} tokens)");
 
 using var optimizer = OptimizerFactory.CreateAdamW(model, new AdamWSettings { LearningRate = lr, WeightDecay = 0.01 });
 var schedule = new LearningRateSchedule(lr, steps, warmupFraction: 0.05, minLearningRateRatio: 0.05);
@@ -91,17 +162,22 @@ model.train();
 for (int step = 0; step < steps; step++)
 {
     schedule.Apply(optimizer, step);
-    bool petsBatch = step % 4 == 0;
-    var source = petsBatch ? lmIds : warmIds;
-    int batch = petsBatch ? 32 : 12;
+    bool inDrillPhase = step < drillPhase * steps;
+    bool petsBatch = step % 4 == 0 && !(drillsOnly && inDrillPhase);
+    bool drill = !petsBatch && inDrillPhase && (drillsOnly || (mixedDrills ? step % 4 == 1 : step % 4 != 3));
+    var source = petsBatch ? lmIds : drill ? drillIds : warmIds;
+    int batch = petsBatch ? petsBatchSize : drill ? drillBatchSize : warmBatchSize;
     var rows = Enumerable.Range(0, batch).Select(_ => source[rng.Next(source.Count)]).ToList();
     using var scope = NewDisposeScope();
-    var tb = TokenizedBatch.FromRows(rows, padLeft: false, padId: pad);
-    var (ids, mask, pos) = tb.ToTensors();
+    var tb = TokenizedBatch.FromRows(rows.Select(r => r.Ids).ToList(), padLeft: false, padId: pad);
+    var (ids, mask, pos) = tb.ToTensors(device);
     var logits = model.Forward(ids, mask, pos);
     var targets = ids[.., 1..];
     var lp = CausalLM.TokenLogProbs(logits[.., ..^1], targets);
-    var m = mask[.., 1..].to_type(ScalarType.Float32);
+    var answer = new float[rows.Count, tb.SequenceLength - 1];
+    for (int r = 0; r < rows.Count; r++)
+        for (int j = Math.Max(0, rows[r].Start - 1); j < rows[r].Ids.Count - 1; j++) answer[r, j] = 1f;
+    var m = tensor(answer, device: device);
     var loss = -(lp * m).sum() / m.sum();
     optimizer.zero_grad();
     loss.backward();
@@ -111,15 +187,25 @@ for (int step = 0; step < steps; step++)
     ema = double.IsNaN(ema) ? l : 0.98 * ema + 0.02 * l;
     if (step % 50 == 0 || step == steps - 1)
         Console.WriteLine(FormattableString.Invariant($"step {step,5}/{steps} loss {l:F3} (ema {ema:F3}) lr {schedule.At(step):G3} {clock.Elapsed.TotalSeconds:F0}s"));
+    if ((step + 1) % saveEvery == 0 && step + 1 < steps)
+    {
+        Save(); // a usable model survives an interrupted run
+        model.train();
+    }
 }
 
-model.eval();
-Directory.CreateDirectory(outDir);
-model.SavePretrained(outDir);
-tokenizer.Save(outDir);
-File.WriteAllText(Path.Combine(outDir, "generation_config.json"),
-    $"{{\n  \"eos_token_id\": [{eos}, {pad}],\n  \"pad_token_id\": {pad},\n  \"do_sample\": true,\n  \"temperature\": 1.0\n}}\n");
+Save();
 Console.WriteLine($"saved to {outDir} in {clock.Elapsed.TotalSeconds:F0}s");
+
+void Save()
+{
+    model.eval();
+    Directory.CreateDirectory(outDir);
+    model.SavePretrained(outDir, ScalarType.Float32);
+    tokenizer.Save(outDir);
+    Plus.Torch.Training.AtomicFile.WriteAllText(Path.Combine(outDir, "generation_config.json"),
+        $"{{\n  \"eos_token_id\": [{eos}, {pad}],\n  \"pad_token_id\": {pad},\n  \"do_sample\": true,\n  \"temperature\": 1.0\n}}\n");
+}
 
 string Arg(string name, string fallback)
 {

@@ -40,8 +40,8 @@ internal static class SummaryProbe
                     string text = tokenizer.Decode(output.Sequences[i].TokenIds, skipSpecialTokens: true);
                     string summary = extractor.Extract(text).Text;
                     string preferred = Capital(users[i].UserType!) + "s";
-                    if (summary.Contains("prefers " + preferred, StringComparison.Ordinal)) informative++;
-                    else if (summary.Contains("prefers ", StringComparison.Ordinal)) wrong++;
+                    if (summary.Contains("chose " + preferred, StringComparison.Ordinal)) informative++;
+                    else if (summary.Contains("chose ", StringComparison.Ordinal)) wrong++;
                     if (i < 4) Console.WriteLine($"  [{name} {(sample ? "sampled" : "greedy")}] {users[i].UserType} user: {summary}");
                 }
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -51,4 +51,49 @@ internal static class SummaryProbe
     }
 
     private static string Capital(string s) => char.ToUpperInvariant(s[0]) + s[1..];
+}
+
+/// <summary>Probes copying on warm-start contexts and on pets subjects written with warm-start predicates.</summary>
+internal static class CopyProbe
+{
+    public static void Run(string directory)
+    {
+        using var model = CausalLM.FromPretrained(directory);
+        model.eval();
+        var tokenizer = HfTokenizer.Load(directory);
+        var chat = new ChatMlFormatter();
+        var renderer = new PromptRenderer(PromptDomain.Pets);
+        var extractor = new SummaryExtractor();
+        var cases = new List<(string Name, UserContext Context, string Chosen)>();
+        var words = new[] { "Houses", "Rivers", "Computers", "Mountains", "Doctors", "Windows", "Markets", "Stones" };
+        foreach (var (ctx, _, _) in new SummarizationWarmStartBuilder { Seed = 99, ExtraSubjects = words, ExtraSubjectFraction = 0.5 }.Build(12))
+            cases.Add(("warm", ctx, ctx.Pairs[0].Chosen.Split(' ')[0]));
+        var prompt = Conversation.FromUser("Please talk about one kind of pets.");
+        string[] preds = ["are loved by many people.", "have a long history.", "are a popular choice."];
+        foreach (var (a, b) in new[] { ("Dogs", "Cats"), ("Cats", "Dogs"), ("Rabbits", "Birds"), ("Birds", "Rabbits") })
+            cases.Add(("pets-templated", new UserContext(preds.Select(p => new PreferencePair(prompt, $"{a} {p}", $"{b} {p}")).ToArray()), a));
+        var pets = PetsSentences.Default;
+        cases.Add(("pets-real", new UserContext(Enumerable.Range(0, 3).Select(i => new PreferencePair(prompt, pets[PetAnimal.Dog][i], pets[PetAnimal.Cat][i])).ToArray()), "Dogs"));
+        var raw = new List<(string Name, string Text, string Chosen)>();
+        foreach (var (a, b) in new[] { ("Dogs", "Cats"), ("Cats", "Dogs"), ("Houses", "Rivers") })
+            raw.Add(("drill-format", string.Join(" ", Enumerable.Range(0, 3).Select(i => $"The user chose {a} {pets[PetAnimal.Dog][i].Split(' ')[1]} {pets[PetAnimal.Dog][i].Split(' ')[2]}. The user rejected {b} sleep well.")), a));
+        foreach (var (name, text, chosen) in raw)
+        {
+            var ids = tokenizer.Encode(chat.Format([ChatTurn.User(text)], addGenerationPrompt: true) + "##Summary The user chose");
+            var batch = TokenizedBatch.FromRows([ids], padLeft: true, padId: tokenizer.PadTokenId ?? 0);
+            var (t, m, _) = batch.ToTensors();
+            using var output = new TokenGenerator(model).Generate(t, m, new GenerationOptions { MaxNewTokens = 12, StopTokenIds = tokenizer.EndOfTurnTokenIds.ToArray() });
+            Console.WriteLine($"{name}: chosen {chosen} -> {tokenizer.Decode(output.Sequences[0].TokenIds, skipSpecialTokens: true)}");
+        }
+
+        foreach (var (name, ctx, chosen) in cases)
+        {
+            var ids = tokenizer.Encode(chat.Format(renderer.RenderSummarizerPrompt(ctx).Turns, addGenerationPrompt: true) + "##Summary The user chose");
+            var batch = TokenizedBatch.FromRows([ids], padLeft: true, padId: tokenizer.PadTokenId ?? 0);
+            var (t, m, _) = batch.ToTensors();
+            using var output = new TokenGenerator(model).Generate(t, m, new GenerationOptions { MaxNewTokens = 24, StopTokenIds = tokenizer.EndOfTurnTokenIds.ToArray() });
+            string text = tokenizer.Decode(output.Sequences[0].TokenIds, skipSpecialTokens: true);
+            Console.WriteLine($"{name}: chosen {chosen} -> {text}");
+        }
+    }
 }

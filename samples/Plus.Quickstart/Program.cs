@@ -86,7 +86,12 @@ foreach (bool trainSummarizer in new[] { false, true })
     using var rewardModel = NewRewardModel(seed);
     var options = new PlusTrainerOptions
     {
-        Domain = PromptDomain.Pets, TrainSummarizer = trainSummarizer, Seed = seed, Epochs = 1,
+        Domain = PromptDomain.Pets, TrainSummarizer = trainSummarizer, Seed = seed,
+        Epochs = int.Parse(Arg("--plus-epochs", "1"), CultureInfo.InvariantCulture),
+        ActorLearningRate = double.Parse(Arg("--actor-lr", "2e-3"), CultureInfo.InvariantCulture),
+        RewardLearningRate = double.Parse(Arg("--rm-lr", "5e-4"), CultureInfo.InvariantCulture),
+        KlCoefficient = double.Parse(Arg("--kl", "0.001"), CultureInfo.InvariantCulture),
+        Ppo = new Plus.Torch.Rl.PpoSettings { MiniBatchSize = 16, Epochs = int.Parse(Arg("--ppo-epochs", "1"), CultureInfo.InvariantCulture) },
         CheckpointDirectory = Path.Combine(outDir, name.ToLowerInvariant(), "checkpoints"),
         MetricsPath = Path.Combine(outDir, name.ToLowerInvariant(), "metrics.jsonl"),
     };

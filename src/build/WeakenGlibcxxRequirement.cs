@@ -112,10 +112,9 @@ public class PlusWeakenGlibcxxRequirement : Microsoft.Build.Utilities.Task
         }
         if (changed > 0)
         {
-            string tmp = path + ".plus-tmp";
+            string tmp = path + "." + Guid.NewGuid().ToString("N") + ".plus-tmp";
             File.WriteAllBytes(tmp, d);
-            File.Copy(tmp, path, true);
-            File.Delete(tmp);
+            File.Replace(tmp, path, null); // a rename: readers see the old or the new file, never half of one
         }
         return changed;
     }

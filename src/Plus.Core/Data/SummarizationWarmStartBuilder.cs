@@ -10,7 +10,7 @@ namespace Plus.Data;
 /// <see cref="ContextPairs"/> past pairs whose chosen sentences are all about subject A and whose rejected
 /// sentences are all about subject B, and a target summary. Like the paper's untrained instruct summarizer,
 /// the targets are a mixture: with probability <see cref="InformativeFraction"/> the summary names the preferred
-/// subject ("The user prefers Apples over Pears."); otherwise it is about the topic or generic qualities, or names
+/// subject ("The user chose Apples and rejected Pears."); otherwise it is about the topic or generic qualities, or names
 /// both subjects in a random order, none of which tells the two kinds of user apart. Deterministic for a seed.
 /// </remarks>
 public sealed class SummarizationWarmStartBuilder
@@ -23,6 +23,24 @@ public sealed class SummarizationWarmStartBuilder
 
     /// <summary>The seed; the same seed gives the same examples.</summary>
     public int Seed { get; init; } = 1234;
+
+    /// <summary>
+    /// Optional extra subjects (for example capitalized words taken from a tokenizer's vocabulary). A large, varied
+    /// pool forces a small model to learn to copy the subject from the context instead of memorizing subjects, which is
+    /// what lets the skill transfer to unseen subjects such as pets. Words that name an animal or a pet
+    /// (<see cref="AnimalPattern"/>) are dropped.
+    /// </summary>
+    public IReadOnlyList<string>? ExtraSubjects { get; init; }
+
+    /// <summary>The fraction of examples drawn from <see cref="ExtraSubjects"/> when it is given (default 0.7).</summary>
+    public double ExtraSubjectFraction { get; init; } = 0.7;
+
+    /// <summary>Whole words that name an animal or a pet; never used as a subject.</summary>
+    public static System.Text.RegularExpressions.Regex AnimalPattern { get; } = new(
+        @"^(dogs?|cats?|birds?|rabbits?|pets?|animals?|puppy|puppies|kittens?|bunny|bunnies|hamsters?|parrots?|fish|fishes|horses?|ponies|pony|mice|mouse|snakes?|turtles?|lizards?|guinea|ferrets?|canine|feline|avian|doggy|kitty)$",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static readonly string[] ExtraTopics = ["things", "ideas", "items", "topics"];
 
     /// <summary>The topics and their subjects (plural or mass nouns that start each sentence). No animals.</summary>
     public static IReadOnlyList<(string Topic, string[] Subjects, bool Singular)> Topics { get; } = new (string, string[], bool)[]
@@ -86,10 +104,13 @@ public sealed class SummarizationWarmStartBuilder
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfLessThan(ContextPairs, 1);
         var rng = new Random(Seed);
+        var extra = (ExtraSubjects ?? []).Where(w => !string.IsNullOrWhiteSpace(w) && !AnimalPattern.IsMatch(w.Trim())).Select(w => w.Trim()).Distinct(StringComparer.Ordinal).ToArray();
         var result = new List<(UserContext, string, bool)>(count);
         for (int n = 0; n < count; n++)
         {
-            var (topic, subjects, singular) = Topics[rng.Next(Topics.Count)];
+            var (topic, subjects, singular) = extra.Length >= 2 && rng.NextDouble() < ExtraSubjectFraction
+                ? (ExtraTopics[rng.Next(ExtraTopics.Length)], extra, false)
+                : Topics[rng.Next(Topics.Count)];
             int a = rng.Next(subjects.Length);
             int b = (a + 1 + rng.Next(subjects.Length - 1)) % subjects.Length;
             string chosenSubject = subjects[a], rejectedSubject = subjects[b];
@@ -107,11 +128,12 @@ public sealed class SummarizationWarmStartBuilder
             string summary;
             if (informative)
             {
-                summary = rng.Next(3) switch
+                // "chose X ... rejected Y" repeats the context's own wording, so a small model can write it by
+                // copying the token that followed the same word in the context (an induction pattern).
+                summary = rng.Next(2) switch
                 {
-                    0 => $"The user prefers {chosenSubject} over {rejectedSubject}.",
-                    1 => $"The user prefers {chosenSubject} to {rejectedSubject}.",
-                    _ => $"The user prefers {chosenSubject} and dislikes {rejectedSubject}.",
+                    0 => $"The user chose {chosenSubject} and rejected {rejectedSubject}.",
+                    _ => $"The user chose {chosenSubject} over {rejectedSubject}.",
                 };
             }
             else

@@ -80,7 +80,17 @@ internal sealed class GenerationRun : IDisposable
         if (options.DoSample)
         {
             long seed = options.Seed ?? Random.Shared.NextInt64();
-            _sampler = new TorchSharp.torch.Generator((ulong)seed, device);
+            if (device.type == TorchSharp.DeviceType.CUDA)
+            {
+                // TorchSharp 0.107 builds Generator objects for the CPU whatever the device, and CUDA sampling
+                // refuses a CPU generator; seed the device's default generator instead (reproducible as long as
+                // nothing else draws from it during the run).
+                cuda.manual_seed(seed);
+            }
+            else
+            {
+                _sampler = new TorchSharp.torch.Generator((ulong)seed, device);
+            }
         }
 
         if (_hostSync) _hostTokens = [.. Enumerable.Range(0, _batch).Select(_ => new List<int>())];

@@ -29,7 +29,7 @@ public class SummarizationWarmStartBuilderTests
         {
             string chosenSubject = context.Pairs[0].Chosen.Split(' ')[0];
             string rejectedSubject = context.Pairs[0].Rejected.Split(' ')[0];
-            Assert.StartsWith($"The user prefers {chosenSubject} ", summary);
+            Assert.StartsWith($"The user chose {chosenSubject} ", summary);
             Assert.Contains(rejectedSubject, summary);
             Assert.All(context.Pairs, p => Assert.StartsWith(chosenSubject + " ", p.Chosen));
         }

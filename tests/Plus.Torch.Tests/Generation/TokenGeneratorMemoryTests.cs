@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace Plus.Torch.Tests.Generation;
 
+[Collection(MemoryMeasurementCollection.Name)]
 public class TokenGeneratorMemoryTests
 {
     private static long ResidentBytes()

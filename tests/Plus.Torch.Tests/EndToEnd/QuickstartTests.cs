@@ -1,0 +1,38 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Plus.Torch.Tests.Training;
+
+namespace Plus.Torch.Tests.EndToEnd;
+
+/// <summary>Runs the README's main job (the quickstart) end to end and checks the results it writes.</summary>
+[Collection(TorchGlobalRngCollection.Name)]
+public class QuickstartTests
+{
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void The_quickstart_reproduces_the_documented_pets_results()
+    {
+        string outDir = Path.Combine(Path.GetTempPath(), "plus-quickstart-test", Guid.NewGuid().ToString("N"));
+        var entry = Assembly.Load("Plus.Quickstart").EntryPoint!;
+        int rc = (int)entry.Invoke(null, [new[] { "--seed", "7", "--out", outDir }])!;
+        Assert.Equal(0, rc);
+
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!;
+        double Get(string dataset, string method, string metric) => results["datasets"]![dataset]![method]![metric]!.GetValue<double>();
+        foreach (var method in new[] { "BTL", "PLUS-untrained", "PLUS" })
+        {
+            foreach (var dataset in new[] { "pets", "pets-ood" })
+            {
+                Assert.InRange(Get(dataset, method, "accuracy"), 0.0, 1.0);
+                Assert.InRange(Get(dataset, method, "controversial_accuracy"), 0.0, 1.0);
+            }
+        }
+
+        Assert.InRange(results["elapsed_seconds"]!.GetValue<double>(), 1, 3600);
+        // BTL cannot personalize: the controversial pairs stay near chance while the agreed ones are learned.
+        Assert.InRange(Get("pets", "BTL", "controversial_accuracy"), 0.40, 0.60);
+        Assert.True(Get("pets", "BTL", "agreed_accuracy") >= 0.9, "BTL learns the pairs every user agrees on");
+        Assert.True(File.Exists(Path.Combine(outDir, "plus", "metrics.jsonl")));
+        Assert.NotEmpty(Directory.GetDirectories(Path.Combine(outDir, "plus", "checkpoints")));
+    }
+}
