@@ -15,7 +15,8 @@ namespace Plus.Torch.Training;
 /// <see cref="StepsTaken"/>; split the batch into micro-batches of <see cref="MicroBatchSize"/> pairs (gradient
 /// accumulation), each scored chosen and rejected in one forward, its loss weighted by its share of the batch so the
 /// gradient is that of the batch mean; stop with <see cref="NonFiniteLossException"/> on a NaN/∞ loss or gradient
-/// norm before any weight changes; clip to <see cref="MaxGradNorm"/>; AdamW step.</para>
+/// norm before any weight changes; clip to <see cref="MaxGradNorm"/>; AdamW step. Loss and accuracy are summed on the
+/// device and read once per step (no host sync per micro-batch).</para>
 /// <para>The optimizer covers the reward model's trainable parameters only (the LoRA matrices and the head under
 /// LoRA). <see cref="Save"/>/<see cref="Load"/> write and read those parameters and the optimizer state into a
 /// checkpoint. Not thread-safe. Disposing disposes the optimizer, not the model.</para>
@@ -88,24 +89,26 @@ public sealed class BradleyTerryStep : IDisposable
         _optimizer.zero_grad();
         double lr = Schedule.Apply(_optimizer, StepsTaken);
         int micro = MicroBatchSize == 0 ? batch.Count : MicroBatchSize;
-        double loss = 0, correct = 0, margin = 0;
         int truncated = 0;
+        // Loss, correct pairs and margin accumulate on the device; one host sync reads them before the update.
+        using var totals = zeros(3, ScalarType.Float32, Model.Model.Device);
         for (int start = 0; start < batch.Count; start += micro)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var slice = batch.Skip(start).Take(micro).ToArray();
             using var scope = NewDisposeScope();
             var output = Model.PairLoss(slice);
-            double share = (double)slice.Length / batch.Count;
-            double value = output.Loss.item<float>();
-            LossGuard.ThrowIfNotFinite(value, StepsTaken + 1, StageName, LastGoodCheckpoint, "bt_loss");
-            (output.Loss * share).backward();
-            loss += value * share;
-            correct += output.CountCorrect();
-            margin += (output.Chosen.detach() - output.Rejected.detach()).sum().item<float>();
+            var weighted = output.Loss * ((double)slice.Length / batch.Count);
+            weighted.backward();
+            var chosen = output.Chosen.detach();
+            var rejected = output.Rejected.detach();
+            totals.add_(stack([weighted.detach(), chosen.gt(rejected).sum().to(ScalarType.Float32), (chosen - rejected).sum()]));
             truncated += output.Truncated;
         }
 
+        var host = totals.cpu().data<float>().ToArray();
+        double loss = host[0], correct = host[1], margin = host[2];
+        LossGuard.ThrowIfNotFinite(loss, StepsTaken + 1, StageName, LastGoodCheckpoint, "bt_loss");
         cancellationToken.ThrowIfCancellationRequested();
         double norm = GradientClipping.ClipByGlobalNorm(_trainable.Select(p => p.Parameter), MaxGradNorm);
         LossGuard.ThrowIfNotFinite(norm, StepsTaken + 1, StageName, LastGoodCheckpoint, "grad_norm");
