@@ -12,8 +12,8 @@ namespace Plus.Benchmarks;
 
 /// <summary>
 /// Reward-model speed: a no-grad forward of <see cref="Batch"/> sequences (sequences/s = Batch / time) and one
-/// Bradley-Terry training step on <see cref="Pairs"/> pairs, chosen and rejected in one forward, full fine-tuning
-/// or LoRA (pairs/s = Pairs / time). CPU with the small shape by default (sequence length 128);
+/// Bradley-Terry training step on <see cref="Batch"/> pairs (2 × Batch sequences), chosen and rejected in one
+/// forward, full fine-tuning or LoRA r 16 (pairs/s = Batch / time). CPU with the small shape by default (sequence length 128);
 /// <c>PLUS_BENCH_DEVICE=cuda</c> runs the Qwen2.5-0.5B shape in bf16 with 512-token sequences, the shapes of the
 /// transformers reference (<c>benchmarks/python/hf_reward_bench.py</c>; forward 32 × 512, BT step 8 pairs × 512).
 /// </summary>
@@ -30,12 +30,9 @@ public class RewardBenchmarks
     private Tensor _pairMask = null!;
     private Device _device = null!;
 
-    /// <summary>Sequences per forward.</summary>
+    /// <summary>Sequences per forward; pairs per training step.</summary>
     [Params(8, 32)]
     public int Batch { get; set; }
-
-    /// <summary>Pairs per training step (2 × Pairs sequences).</summary>
-    public int Pairs { get; set; } = 8;
 
     /// <summary>Tokens per sequence (128 on the CPU, 512 on CUDA).</summary>
     public int SequenceLength { get; set; }
@@ -52,7 +49,7 @@ public class RewardBenchmarks
         _fullOptimizer = OptimizerFactory.CreateAdamW(_full, new AdamWSettings { LearningRate = 1e-6 });
         _loraOptimizer = OptimizerFactory.CreateAdamW(_lora, new AdamWSettings { LearningRate = 1e-6 });
         (_forwardIds, _forwardMask) = RewardComparison.RandomBatch(Batch, SequenceLength, config.VocabSize, device, seed: 3);
-        (_pairIds, _pairMask) = RewardComparison.RandomBatch(2 * Pairs, SequenceLength, config.VocabSize, device, seed: 4);
+        (_pairIds, _pairMask) = RewardComparison.RandomBatch(2 * Batch, SequenceLength, config.VocabSize, device, seed: 4);
     }
 
     [GlobalCleanup]
@@ -79,11 +76,11 @@ public class RewardBenchmarks
         return scores.shape[0];
     }
 
-    /// <summary>One BT step, every weight trained (AdamW).</summary>
+    /// <summary>One BT step on <see cref="Batch"/> pairs, every weight trained (AdamW).</summary>
     [Benchmark]
     public double BradleyTerryStepFull() => RewardComparison.Step(_full, _fullOptimizer, _pairIds, _pairMask, _device);
 
-    /// <summary>One BT step, LoRA r 16 on every projection plus the head.</summary>
+    /// <summary>One BT step on <see cref="Batch"/> pairs, LoRA r 16 on every projection plus the head.</summary>
     [Benchmark]
     public double BradleyTerryStepLora() => RewardComparison.Step(_lora, _loraOptimizer, _pairIds, _pairMask, _device);
 }
