@@ -67,6 +67,8 @@ public sealed class PetsDatasetBuilder
         var mixedTargets = (_options.ExamplesPerUser + 1) / 2;
         CheckPool(options, "training", TrainSentences, PetAnimal.Dog, PetAnimal.Cat, mixedTargets, _options.TrainExamples);
         CheckPool(options, "test", TestSentences, PetAnimal.Dog, PetAnimal.Cat, mixedTargets, _options.TestExamples);
+        CheckAgreed(options, "training", TrainSentences, _options.ExamplesPerUser / 2, _options.TrainExamples);
+        CheckAgreed(options, "test", TestSentences, _options.ExamplesPerUser / 2, _options.TestExamples);
         CheckPool(options, "test (OOD)", TestSentences, PetAnimal.Rabbit, PetAnimal.Bird, _options.ExamplesPerUser, _options.OodTestExamples);
     }
 
@@ -120,6 +122,18 @@ public sealed class PetsDatasetBuilder
                 nameof(options), _options.ContextPairs,
                 $"The {split} pool has only {available} distinct {first} vs {second} pairs, fewer than ContextPairs ({_options.ContextPairs}) " +
                 $"plus the controversial targets per user ({controversialTargetsPerUser}); lower ContextPairs or ExamplesPerUser.");
+        }
+    }
+
+    private static void CheckAgreed(
+        PetsDatasetOptions? options, string split, Func<PetAnimal, IReadOnlyList<string>> pool, int agreedTargetsPerUser, int total)
+    {
+        var available = AgreedPairs.Sum(a => (long)pool(a.Winner).Count * pool(a.Loser).Count);
+        if (total > 0 && agreedTargetsPerUser > available)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options), agreedTargetsPerUser,
+                $"The {split} pool has only {available} distinct agreed pairs, fewer than the agreed targets per user ({agreedTargetsPerUser}); lower ExamplesPerUser.");
         }
     }
 

@@ -144,6 +144,18 @@ public class PetsDatasetBuilderTests
         var tooMany = Assert.Throws<ArgumentOutOfRangeException>(() => new PetsDatasetBuilder(new PetsDatasetOptions { ContextPairs = 30 }));
         Assert.Contains("test (OOD) pool has only 20 distinct Rabbit vs Bird pairs", tooMany.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => new PetsDatasetBuilder(new PetsDatasetOptions { TrainSentencesPerAnimal = 83 }));
+
+        // Few birds and rabbits, many dogs and cats: the agreed pairs run out before the controversial ones.
+        var pools = new PetsSentences(new Dictionary<PetAnimal, IReadOnlyList<string>>
+        {
+            [PetAnimal.Bird] = new[] { "b0", "b1" },
+            [PetAnimal.Rabbit] = new[] { "r0", "r1" },
+            [PetAnimal.Dog] = Enumerable.Range(0, 100).Select(i => $"d{i}").ToArray(),
+            [PetAnimal.Cat] = Enumerable.Range(0, 100).Select(i => $"c{i}").ToArray(),
+        });
+        var agreed = Assert.Throws<ArgumentOutOfRangeException>(() => new PetsDatasetBuilder(
+            new PetsDatasetOptions { TrainSentencesPerAnimal = 1, TrainExamples = 0, OodTestExamples = 0, ExamplesPerUser = 1000 }, pools));
+        Assert.Contains("test pool has only 397 distinct agreed pairs", agreed.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ public class EvaluatorTests
     private static readonly ValueList<PreferenceExample> Examples =
         new PetsDatasetBuilder(new PetsDatasetOptions { TrainExamples = 0, TestExamples = 40, OodTestExamples = 0 }).Build().Test;
 
-    /// <summary>Knows the oracle text: right on every pair with the user's animal chosen, and on agreed pairs 0.5.</summary>
+    /// <summary>Returns <c>predict(example)</c> for each example, records batch sizes, and can return too few results.</summary>
     private sealed class ScriptedModel(Func<PreferenceExample, double> predict, int? wrongCount = null) : IPreferenceModel
     {
         public List<int> BatchSizes { get; } = new();
