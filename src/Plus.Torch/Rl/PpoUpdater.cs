@@ -171,21 +171,13 @@ public sealed class PpoUpdater
                 var policy = PpoLosses.PolicyLoss(
                     logProbs, experience.OldLogProbs.index_select(0, index), experience.Advantages.index_select(0, index), actionMask,
                     Settings.ClipEpsilon);
-                LossGuard.ThrowIfNotFinite(policy.Loss, step, "ppo-actor", lastGoodCheckpoint);
-                _actorOptimizer.zero_grad();
-                policy.Loss.backward();
-                policyNorm += GradientClipping.ClipByGlobalNorm(_actorParameters, Settings.MaxGradNorm);
-                _actorOptimizer.step();
+                policyNorm += Optimize(policy.Loss, _actorOptimizer, _actorParameters, "ppo-actor", step, lastGoodCheckpoint);
 
                 var values = ActionValues(_critic, ids, mask, experience.PromptLength);
                 var value = PpoLosses.ValueLoss(
                     values, experience.OldValues.index_select(0, index), experience.Returns.index_select(0, index), actionMask,
                     Settings.ValueClipEpsilon);
-                LossGuard.ThrowIfNotFinite(value.Loss, step, "ppo-critic", lastGoodCheckpoint);
-                _criticOptimizer.zero_grad();
-                value.Loss.backward();
-                valueNorm += GradientClipping.ClipByGlobalNorm(_criticParameters, Settings.MaxGradNorm);
-                _criticOptimizer.step();
+                valueNorm += Optimize(value.Loss, _criticOptimizer, _criticParameters, "ppo-critic", step, lastGoodCheckpoint);
 
                 policyLoss += policy.Loss.item<float>();
                 clipFraction += policy.ClipFraction.item<float>();
@@ -196,5 +188,16 @@ public sealed class PpoUpdater
         }
 
         return new PpoStepStatistics(policyLoss / count, clipFraction / count, approxKl / count, valueLoss / count, policyNorm / count, valueNorm / count);
+    }
+
+    /// <summary>One guarded optimizer step on <paramref name="loss"/>; returns the gradient norm before clipping.</summary>
+    private double Optimize(Tensor loss, optim.Optimizer optimizer, IReadOnlyList<Parameter> parameters, string stage, long step, string? lastGoodCheckpoint)
+    {
+        LossGuard.ThrowIfNotFinite(loss, step, stage, lastGoodCheckpoint);
+        optimizer.zero_grad();
+        loss.backward();
+        double norm = GradientClipping.ClipByGlobalNorm(parameters, Settings.MaxGradNorm);
+        optimizer.step();
+        return norm;
     }
 }
