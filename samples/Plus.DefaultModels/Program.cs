@@ -33,6 +33,12 @@ if (args.Contains("--copy-probe"))
     return;
 }
 
+if (args.Contains("--reward-probe"))
+{
+    await RewardProbe.RunAsync(Arg("--reward-probe", outDir), int.Parse(Arg("--epochs", "1"), CultureInfo.InvariantCulture), double.Parse(Arg("--lr", "5e-4"), CultureInfo.InvariantCulture));
+    return;
+}
+
 if (args.Contains("--evaluate"))
 {
     SummaryProbe.Run(Arg("--evaluate", outDir), seed);
@@ -71,7 +77,14 @@ var extraSubjects = Enumerable.Range(0, full.VocabSize)
     .OrderBy(_ => wordRng.Next())
     .Take(extraCount)
     .ToList();
-var warm = new SummarizationWarmStartBuilder { Seed = seed, InformativeFraction = informative, ExtraSubjects = extraSubjects }.Build(warmCount);
+// With --pet-shaped, half of the plural-subject contexts reuse the shapes of the Pets *training* sentences with the
+// animal replaced by another subject ("Apples are known as man's best friend."): the model already read those
+// sentences in (a), and copying the subject has to work in contexts that look like the ones PLUS will show it.
+// No animal and no preference about pets ever appears (SummarizationWarmStartBuilder.PredicatesFrom drops them).
+var extraPredicates = args.Contains("--pet-shaped")
+    ? SummarizationWarmStartBuilder.PredicatesFrom(Enum.GetValues<PetAnimal>().SelectMany(petsBuilder.TrainSentences))
+    : null;
+var warm = new SummarizationWarmStartBuilder { Seed = seed, InformativeFraction = informative, ExtraSubjects = extraSubjects, ExtraPredicates = extraPredicates }.Build(warmCount);
 var warmTexts = warm
     .Select(w => chat.Format([ChatTurn.User(renderer.RenderSummarizerText(w.Context)), ChatTurn.Assistant("##Summary " + w.Summary)], addGenerationPrompt: false))
     .ToList();
@@ -152,6 +165,25 @@ string Phrase()
     return string.Join(' ', Enumerable.Range(0, n).Select(_ => drillSubjects[drillRng.Next(drillSubjects.Length)].ToLowerInvariant())) + ".";
 }
 
+bool induction = args.Contains("--induction");
+bool inductionOnly = args.Contains("--induction-only");
+float promptLossWeight = float.Parse(Arg("--prompt-loss-weight", "0"), CultureInfo.InvariantCulture);
+int inductionBatchSize = int.Parse(Arg("--induction-batch", "32"), CultureInfo.InvariantCulture);
+int inductionLength = int.Parse(Arg("--induction-length", "24"), CultureInfo.InvariantCulture);
+var inductionRng = new Random(seed + 3);
+var ordinaryIds = Enumerable.Range(0, vocab).Where(id => tokenizer.IdToToken(id) is { } t && !t.StartsWith("<|", StringComparison.Ordinal)).ToArray();
+
+(IReadOnlyList<int> Ids, int Start) InductionRow()
+{
+    int n = inductionLength / 2 + inductionRng.Next(inductionLength / 2 + 1);
+    var first = Enumerable.Range(0, n).Select(_ => ordinaryIds[inductionRng.Next(ordinaryIds.Length)]).ToArray();
+    var filler = Enumerable.Range(0, inductionRng.Next(8)).Select(_ => ordinaryIds[inductionRng.Next(ordinaryIds.Length)]);
+    var ids = first.Concat(filler).ToList();
+    int start = ids.Count + 1; // the first repeated token cannot be predicted; the rest can, by copying
+    ids.AddRange(first);
+    return (ids, start);
+}
+
 Console.WriteLine($"data: {lmIds.Count} pet answers (~{lmIds.Average(x => x.Ids.Count):F0} tokens), {warmIds.Count} warm-start examples (~{warmIds.Average(x => x.Ids.Count):F0} tokens), {drillIds.Count} copy drills (~{drillIds.Average(x => x.Ids.Count):F0} tokens)");
 
 using var optimizer = OptimizerFactory.CreateAdamW(model, new AdamWSettings { LearningRate = lr, WeightDecay = 0.01 });
@@ -167,7 +199,12 @@ for (int step = 0; step < steps; step++)
     bool drill = !petsBatch && inDrillPhase && (drillsOnly || (mixedDrills ? step % 4 == 1 : step % 4 != 3));
     var source = petsBatch ? lmIds : drill ? drillIds : warmIds;
     int batch = petsBatch ? petsBatchSize : drill ? drillBatchSize : warmBatchSize;
-    var rows = Enumerable.Range(0, batch).Select(_ => source[rng.Next(source.Count)]).ToList();
+    // With --induction, every other non-pets batch is a repeated random token sequence (loss on the repeat): the
+    // classic task that grows induction heads, the circuit that copies "chose X" from the context into the summary.
+    bool inductionBatch = inductionOnly || (induction && !petsBatch && step % 2 == 1);
+    var rows = inductionBatch
+        ? Enumerable.Range(0, inductionBatchSize).Select(_ => InductionRow()).ToList()
+        : Enumerable.Range(0, batch).Select(_ => source[rng.Next(source.Count)]).ToList();
     using var scope = NewDisposeScope();
     var tb = TokenizedBatch.FromRows(rows.Select(r => r.Ids).ToList(), padLeft: false, padId: pad);
     var (ids, mask, pos) = tb.ToTensors(device);
@@ -175,8 +212,12 @@ for (int step = 0; step < steps; step++)
     var targets = ids[.., 1..];
     var lp = CausalLM.TokenLogProbs(logits[.., ..^1], targets);
     var answer = new float[rows.Count, tb.SequenceLength - 1];
+    // --prompt-loss-weight w > 0 also trains on the warm-start contexts at weight w: the second and third "The user
+    // chose X" of a context repeat the first one's subject, so the context itself is a copy drill in the right format.
+    float promptWeight = !petsBatch && !inductionBatch ? promptLossWeight : 0f;
     for (int r = 0; r < rows.Count; r++)
-        for (int j = Math.Max(0, rows[r].Start - 1); j < rows[r].Ids.Count - 1; j++) answer[r, j] = 1f;
+        for (int j = 0; j < rows[r].Ids.Count - 1; j++)
+            answer[r, j] = j >= rows[r].Start - 1 ? 1f : promptWeight;
     var m = tensor(answer, device: device);
     var loss = -(lp * m).sum() / m.sum();
     optimizer.zero_grad();

@@ -34,7 +34,7 @@ internal static class SummaryProbe
                     MaxNewTokens = 32, DoSample = sample, Temperature = 1.0, Seed = seed,
                     StopTokenIds = tokenizer.EndOfTurnTokenIds.ToArray(), PadTokenId = tokenizer.PadTokenId ?? 0,
                 });
-                int informative = 0, wrong = 0;
+                int informative = 0, wrong = 0, mentionsOnlyPreferred = 0, mentionsOther = 0;
                 for (int i = 0; i < users.Count; i++)
                 {
                     string text = tokenizer.Decode(output.Sequences[i].TokenIds, skipSpecialTokens: true);
@@ -42,10 +42,15 @@ internal static class SummaryProbe
                     string preferred = Capital(users[i].UserType!) + "s";
                     if (summary.Contains("chose " + preferred, StringComparison.Ordinal)) informative++;
                     else if (summary.Contains("chose ", StringComparison.Ordinal)) wrong++;
+                    string other = users[i].Context.Pairs[0].Rejected.Split(' ')[0];
+                    bool hasPreferred = summary.Contains(preferred[..3], StringComparison.OrdinalIgnoreCase);
+                    bool hasOther = summary.Contains(other[..3], StringComparison.OrdinalIgnoreCase);
+                    if (hasPreferred && !hasOther) mentionsOnlyPreferred++;
+                    if (hasOther) mentionsOther++;
                     if (i < 4) Console.WriteLine($"  [{name} {(sample ? "sampled" : "greedy")}] {users[i].UserType} user: {summary}");
                 }
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{name} {(sample ? "sampled" : "greedy")}: {informative}/{users.Count} name the preferred animal, {wrong} name another"));
+                    $"{name} {(sample ? "sampled" : "greedy")}: {informative}/{users.Count} name the preferred animal, {wrong} name another; {mentionsOnlyPreferred} mention only the preferred animal, {mentionsOther} mention the other"));
             }
         }
     }

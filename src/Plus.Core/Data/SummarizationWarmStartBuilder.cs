@@ -35,6 +35,58 @@ public sealed class SummarizationWarmStartBuilder
     /// <summary>The fraction of examples drawn from <see cref="ExtraSubjects"/> when it is given (default 0.7).</summary>
     public double ExtraSubjectFraction { get; init; } = 0.7;
 
+    /// <summary>
+    /// Optional extra sentence patterns, format strings with <c>{0}</c> for the subject (for example made by
+    /// <see cref="PredicatesFrom"/> from sentences a model was pretrained on). Contexts written with the same sentence
+    /// shapes the summarizer will later meet let a small model's copying skill survive the change of wording. A pattern
+    /// without <c>{0}</c> or with a word that names an animal is rejected.
+    /// </summary>
+    public IReadOnlyList<string>? ExtraPredicates { get; init; }
+
+    /// <summary>The fraction of plural-subject examples written with <see cref="ExtraPredicates"/> when given (default 0.5).</summary>
+    public double ExtraPredicateFraction { get; init; } = 0.5;
+
+    /// <summary>
+    /// Turns sentences that start with their subject ("Dogs are known as man's best friend.") into patterns for
+    /// <see cref="ExtraPredicates"/> ("{0} are known as man's best friend."), keeping a possessive ("Birds' feathers
+    /// ..." → "{0}' feathers ..."). Sentences whose remaining words name an animal (<see cref="AnimalPattern"/>), or
+    /// that hold braces, are dropped, so no pattern carries an animal into the warm start.
+    /// </summary>
+    /// <param name="sentences">Sentences whose first word is the subject.</param>
+    /// <returns>The distinct patterns, in order of first appearance.</returns>
+    public static IReadOnlyList<string> PredicatesFrom(IEnumerable<string> sentences)
+    {
+        ArgumentNullException.ThrowIfNull(sentences);
+        var result = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string sentence in sentences)
+        {
+            if (string.IsNullOrWhiteSpace(sentence) || sentence.Contains('{', StringComparison.Ordinal) || sentence.Contains('}', StringComparison.Ordinal)) continue;
+            string trimmed = sentence.Trim();
+            int space = trimmed.IndexOf(' ', StringComparison.Ordinal);
+            if (space <= 0) continue;
+            string first = trimmed[..space];
+            string rest = trimmed[space..];
+            string possessive = first.EndsWith("'s", StringComparison.Ordinal) ? "'s" : first.EndsWith('\'') ? "'" : "";
+            if (NamesAnimal(rest)) continue;
+            string pattern = "{0}" + possessive + rest;
+            if (seen.Add(pattern)) result.Add(pattern);
+        }
+
+        return result;
+    }
+
+    private static bool NamesAnimal(string text)
+    {
+        foreach (string word in text.Split([' ', ',', '.', ';', ':', '!', '?', '(', ')', '"', '-'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            string w = word.EndsWith("'s", StringComparison.Ordinal) ? word[..^2] : word.TrimEnd('\'');
+            if (AnimalPattern.IsMatch(w)) return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Whole words that name an animal or a pet; never used as a subject.</summary>
     public static System.Text.RegularExpressions.Regex AnimalPattern { get; } = new(
         @"^(dogs?|cats?|birds?|rabbits?|pets?|animals?|puppy|puppies|kittens?|bunny|bunnies|hamsters?|parrots?|fish|fishes|horses?|ponies|pony|mice|mouse|snakes?|turtles?|lizards?|guinea|ferrets?|canine|feline|avian|doggy|kitty)$",
@@ -104,6 +156,17 @@ public sealed class SummarizationWarmStartBuilder
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfLessThan(ContextPairs, 1);
         var rng = new Random(Seed);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ExtraPredicateFraction, 0.0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ExtraPredicateFraction, 1.0);
+        var extraPredicates = (ExtraPredicates ?? []).ToArray();
+        for (int i = 0; i < extraPredicates.Length; i++)
+        {
+            if (extraPredicates[i] is null || !extraPredicates[i].Contains("{0}", StringComparison.Ordinal))
+                throw new InvalidOperationException($"ExtraPredicates[{i}] ('{extraPredicates[i]}') has no {{0}} placeholder for the subject.");
+            if (NamesAnimal(extraPredicates[i].Replace("{0}", "", StringComparison.Ordinal)))
+                throw new InvalidOperationException($"ExtraPredicates[{i}] ('{extraPredicates[i]}') names an animal; the warm start must never mention one.");
+        }
+
         var extra = (ExtraSubjects ?? []).Where(w => !string.IsNullOrWhiteSpace(w) && !AnimalPattern.IsMatch(w.Trim())).Select(w => w.Trim()).Distinct(StringComparer.Ordinal).ToArray();
         var result = new List<(UserContext, string, bool)>(count);
         for (int n = 0; n < count; n++)
@@ -114,7 +177,8 @@ public sealed class SummarizationWarmStartBuilder
             int a = rng.Next(subjects.Length);
             int b = (a + 1 + rng.Next(subjects.Length - 1)) % subjects.Length;
             string chosenSubject = subjects[a], rejectedSubject = subjects[b];
-            var predicates = singular ? SingularPredicates : PluralPredicates;
+            var predicates = singular ? SingularPredicates
+                : extraPredicates.Length > 0 && rng.NextDouble() < ExtraPredicateFraction ? extraPredicates : PluralPredicates;
             var prompt = Conversation.FromUser($"Please talk about one kind of {topic}.");
             var pairs = new PreferencePair[ContextPairs];
             for (int i = 0; i < ContextPairs; i++)

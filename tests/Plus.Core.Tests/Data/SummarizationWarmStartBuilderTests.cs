@@ -44,4 +44,45 @@ public class SummarizationWarmStartBuilderTests
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
     }
+
+    [Fact]
+    public void Predicates_from_pet_sentences_keep_the_sentence_shape_but_never_an_animal()
+    {
+        var patterns = SummarizationWarmStartBuilder.PredicatesFrom(
+            ["Dogs are known as man's best friend.", "Birds' feathers provide insulation.", "Cats hunt mice at night.", "Dogs love other dogs.", "Rabbits {x}.", "Single"]);
+        Assert.Equal(["{0} are known as man's best friend.", "{0}' feathers provide insulation."], patterns);
+    }
+
+    [Fact]
+    public void Extra_predicates_made_from_the_pets_training_sentences_are_used_and_mention_no_animal()
+    {
+        var builder = new PetsDatasetBuilder();
+        var patterns = SummarizationWarmStartBuilder.PredicatesFrom(Enum.GetValues<PetAnimal>().SelectMany(builder.TrainSentences));
+        Assert.True(patterns.Count > 100, $"only {patterns.Count} patterns");
+        var examples = new SummarizationWarmStartBuilder { Seed = 4, ExtraPredicates = patterns, ExtraPredicateFraction = 0.5 }.Build(2000);
+        var tails = patterns.Select(p => p.Replace("{0}", "", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+        int withPattern = 0;
+        foreach (var (context, summary, informative) in examples)
+        {
+            var texts = context.Pairs.SelectMany(p => new[] { p.Prompt.LastUserText, p.Chosen, p.Rejected }).Append(summary);
+            foreach (var text in texts)
+                Assert.False(Animal.IsMatch(text), $"mentions an animal: {text}");
+            if (context.Pairs.Any(p => tails.Any(t => p.Chosen.EndsWith(t, StringComparison.Ordinal)))) withPattern++;
+            if (informative)
+                Assert.StartsWith($"The user chose {context.Pairs[0].Chosen.Split(' ', '\'')[0]} ", summary);
+        }
+
+        // Half of the plural-subject examples (most examples are plural) use the pets sentence shapes.
+        Assert.InRange(withPattern / (double)examples.Count, 0.25, 0.6);
+    }
+
+    [Theory]
+    [InlineData("are loyal.", "placeholder")]
+    [InlineData("{0} chase cats.", "names an animal")]
+    public void Rejects_extra_predicates_without_a_placeholder_or_with_an_animal(string pattern, string expected)
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => new SummarizationWarmStartBuilder { ExtraPredicates = [pattern] }.Build(1));
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("ExtraPredicates[0]", ex.Message, StringComparison.Ordinal);
+    }
 }
