@@ -7,6 +7,7 @@ using Plus.Torch.Modeling;
 using Plus.Torch.Reward;
 using Plus.Torch.Tokenization;
 using Plus.Torch.Training;
+using Plus.Training;
 
 /// <summary>
 /// Trains an Oracle-conditioned reward model on the Pets training split from a model folder and reports the
