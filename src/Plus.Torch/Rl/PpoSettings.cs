@@ -33,6 +33,12 @@ public sealed record PpoSettings
     /// <summary>Optional clip of the sequence reward to ±value before adding it (default none).</summary>
     public double? RewardClip { get; init; }
 
+    /// <summary>
+    /// The temperature the rollouts were sampled at (default 1.0). Policy and reference log-probs are computed from
+    /// logits / T, so the PPO ratios and the KL penalty refer to the distribution that produced the tokens.
+    /// </summary>
+    public double Temperature { get; init; } = 1.0;
+
     /// <summary>Checks the values, naming the first one out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public void Validate()
@@ -43,6 +49,7 @@ public sealed record PpoSettings
         if (!(Lambda >= 0 && Lambda <= 1)) throw new ArgumentOutOfRangeException(nameof(Lambda), Lambda, "must lie in [0, 1]");
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "must be at least 1");
         if (MiniBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(MiniBatchSize), MiniBatchSize, "must be at least 1");
+        if (!(Temperature > 0) || double.IsInfinity(Temperature)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "must be a positive finite number");
         if (!(MaxGradNorm > 0)) throw new ArgumentOutOfRangeException(nameof(MaxGradNorm), MaxGradNorm, "must be positive");
     }
 }

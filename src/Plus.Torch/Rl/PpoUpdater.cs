@@ -60,10 +60,13 @@ public sealed class PpoUpdater
     /// <summary>
     /// Log-probs [B, N] (fp32) that <paramref name="model"/> gives the generated tokens in columns
     /// <paramref name="promptLength"/>..L-1 of <paramref name="sequenceIds"/>, read from the hidden states one
-    /// position earlier; logits are computed only over those N positions.
+    /// position earlier; logits are computed only over those N positions. With <paramref name="temperature"/> ≠ 1 the
+    /// log-probs are those of the tempered distribution softmax(logits / T) the tokens were sampled from.
     /// </summary>
-    public static Tensor ActionLogProbs(CausalLM model, Tensor sequenceIds, Tensor attentionMask, int promptLength)
+    public static Tensor ActionLogProbs(CausalLM model, Tensor sequenceIds, Tensor attentionMask, int promptLength, double temperature = 1.0)
     {
+        if (!(temperature > 0) || double.IsInfinity(temperature))
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "must be a positive finite number");
         ArgumentNullException.ThrowIfNull(model);
         using var scope = NewDisposeScope();
         long length = sequenceIds.shape[1];
@@ -71,7 +74,8 @@ public sealed class PpoUpdater
         var hidden = model.ForwardHidden(sequenceIds, attentionMask, positions);
         var h = hidden[.., (promptLength - 1)..(int)(length - 1)];
         var targets = sequenceIds[.., promptLength..];
-        return model.TokenLogProbsFromHidden(h, targets).MoveToOuterDisposeScope();
+        if (temperature == 1.0) return model.TokenLogProbsFromHidden(h, targets).MoveToOuterDisposeScope();
+        return CausalLM.TokenLogProbs(model.ComputeLogits(h) / temperature, targets).MoveToOuterDisposeScope();
     }
 
     /// <summary>Critic values [B, N] for the states before each generated token.</summary>
@@ -112,11 +116,11 @@ public sealed class PpoUpdater
             var ids = sequenceIds.to(_policy.Device);
             var mask = attentionMask.to(_policy.Device);
             var actionMask = mask[.., promptLength..].to_type(ScalarType.Float32);
-            var logProbs = ActionLogProbs(_policy, ids, mask, promptLength);
+            var logProbs = ActionLogProbs(_policy, ids, mask, promptLength, Settings.Temperature);
             Tensor refLogProbs;
             using (_referenceScope())
             {
-                refLogProbs = ActionLogProbs(_policy, ids, mask, promptLength);
+                refLogProbs = ActionLogProbs(_policy, ids, mask, promptLength, Settings.Temperature);
             }
 
             var values = ActionValues(_critic, ids, mask, promptLength) * actionMask;
@@ -146,7 +150,9 @@ public sealed class PpoUpdater
     /// <param name="cancellationToken">Checked between minibatches.</param>
     /// <returns>Averages over the minibatches.</returns>
     /// <exception cref="NonFiniteLossException">A loss became NaN or infinite; no optimizer step was taken for it.</exception>
-    public PpoStepStatistics Update(PpoExperience experience, Random random, long step = 0, string? lastGoodCheckpoint = null, CancellationToken cancellationToken = default)
+    /// <param name="updateActor">False trains the critic only (the actor is frozen, as OpenRLHF's
+    /// <c>freezing_actor_steps</c>); the policy statistics are then 0.</param>
+    public PpoStepStatistics Update(PpoExperience experience, Random random, long step = 0, string? lastGoodCheckpoint = null, bool updateActor = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(experience);
         ArgumentNullException.ThrowIfNull(random);
@@ -167,11 +173,17 @@ public sealed class PpoUpdater
                 var mask = experience.AttentionMask.index_select(0, index);
                 var actionMask = experience.ActionMask.index_select(0, index);
 
-                var logProbs = ActionLogProbs(_policy, ids, mask, experience.PromptLength);
-                var policy = PpoLosses.PolicyLoss(
-                    logProbs, experience.OldLogProbs.index_select(0, index), experience.Advantages.index_select(0, index), actionMask,
-                    Settings.ClipEpsilon);
-                policyNorm += Optimize(policy.Loss, _actorOptimizer, _actorParameters, "ppo-actor", step, lastGoodCheckpoint);
+                if (updateActor)
+                {
+                    var logProbs = ActionLogProbs(_policy, ids, mask, experience.PromptLength, Settings.Temperature);
+                    var policy = PpoLosses.PolicyLoss(
+                        logProbs, experience.OldLogProbs.index_select(0, index), experience.Advantages.index_select(0, index), actionMask,
+                        Settings.ClipEpsilon);
+                    policyNorm += Optimize(policy.Loss, _actorOptimizer, _actorParameters, "ppo-actor", step, lastGoodCheckpoint);
+                    policyLoss += policy.Loss.item<float>();
+                    clipFraction += policy.ClipFraction.item<float>();
+                    approxKl += policy.ApproxKl.item<float>();
+                }
 
                 var values = ActionValues(_critic, ids, mask, experience.PromptLength);
                 var value = PpoLosses.ValueLoss(
@@ -179,9 +191,6 @@ public sealed class PpoUpdater
                     Settings.ValueClipEpsilon);
                 valueNorm += Optimize(value.Loss, _criticOptimizer, _criticParameters, "ppo-critic", step, lastGoodCheckpoint);
 
-                policyLoss += policy.Loss.item<float>();
-                clipFraction += policy.ClipFraction.item<float>();
-                approxKl += policy.ApproxKl.item<float>();
                 valueLoss += value.Loss.item<float>();
                 count++;
             }

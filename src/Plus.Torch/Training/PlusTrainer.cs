@@ -126,7 +126,8 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             criticOptimizer = OptimizerFactory.CreateAdamW(criticParams, new AdamWSettings { LearningRate = _options.CriticLearningRate });
             actorSchedule = new LearningRateSchedule(_options.ActorLearningRate, totalSteps, _options.WarmupFraction, _options.MinLearningRateRatio);
             criticSchedule = new LearningRateSchedule(_options.CriticLearningRate, totalSteps, _options.WarmupFraction, _options.MinLearningRateRatio);
-            ppo = new PpoUpdater(_summarizerModel, _adapter.DisableAdapter, _critic, actorOptimizer, actorParams, criticOptimizer, criticParams, _options.Ppo);
+            ppo = new PpoUpdater(_summarizerModel, _adapter.DisableAdapter, _critic, actorOptimizer, actorParams, criticOptimizer, criticParams,
+                _options.Ppo with { Temperature = _options.Temperature > 0 ? _options.Temperature : 1.0 });
         }
 
         try
@@ -236,7 +237,9 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             actorSchedule!.Apply(actorOptimizer!, step);
             criticSchedule!.Apply(criticOptimizer!, step);
             using var experience = ppo.MakeExperience(rollout.SequenceIds, rollout.AttentionMask, rollout.PromptLength, sequenceRewards, kl.Value);
-            var stats = ppo.Update(experience, Seeding.CreateRandom(_options.Seed, 2_000_000 + step), step, lastCheckpoint, ct);
+            bool frozen = step < _options.FreezeSummarizerSteps;
+            var stats = ppo.Update(experience, Seeding.CreateRandom(_options.Seed, 2_000_000 + step), step, lastCheckpoint, updateActor: !frozen, cancellationToken: ct);
+            values["summarizer_frozen"] = frozen ? 1 : 0;
             double meanKl = MaskedTensorOps.Mean(experience.Kl, experience.ActionMask).item<float>() * (experience.ActionMask.sum().item<float>() / examples.Count);
             values["kl"] = meanKl;
             values["kl_coef"] = kl.Value;

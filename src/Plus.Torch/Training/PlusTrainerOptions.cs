@@ -58,6 +58,14 @@ public sealed class PlusTrainerOptions
     [Range(0.0, 100.0)]
     public double KlCoefficient { get; set; } = 0.001;
 
+    /// <summary>
+    /// Steps at the start during which PPO trains the critic but not the summarizer, while the reward model learns to
+    /// read the untrained summarizer's summaries (OpenRLHF's <c>freezing_actor_steps</c>; default 0). Until the reward
+    /// model reads summaries the summarizer's reward is noise, and whitened noise moves a small policy anywhere.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int FreezeSummarizerSteps { get; set; }
+
     /// <summary>Use the adaptive KL controller of Ziegler et al. instead of the fixed β (default false, as the paper).</summary>
     public bool AdaptiveKl { get; set; }
 

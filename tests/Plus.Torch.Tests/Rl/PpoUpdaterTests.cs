@@ -54,6 +54,23 @@ public class PpoUpdaterTests
     }
 
     [Fact]
+    public void Tempered_action_log_probs_are_those_of_softmax_of_logits_over_the_temperature()
+    {
+        using var policy = CausalLM.Create(Tiny, seed: 3);
+        using var ids = tensor(new long[,] { { 5, 6, 7, 10, 11, 12 }, { 0, 6, 7, 13, 14, 15 } });
+        using var mask = tensor(new long[,] { { 1, 1, 1, 1, 1, 1 }, { 0, 1, 1, 1, 1, 1 } });
+        using var logits = policy.Forward(ids, mask, PositionIds.FromAttentionMask(mask));
+        using var expected = nn.functional.log_softmax(logits[.., 2..5] / 0.5, -1).gather(-1, ids[.., 3..].unsqueeze(-1)).squeeze(-1);
+        using var tempered = PpoUpdater.ActionLogProbs(policy, ids, mask, 3, temperature: 0.5);
+        using var plain = PpoUpdater.ActionLogProbs(policy, ids, mask, 3);
+        Assert.True(tempered.allclose(expected, rtol: 1e-4, atol: 1e-5), "log-probs of softmax(logits / 0.5)");
+        Assert.False(tempered.allclose(plain, rtol: 1e-3, atol: 1e-3), "the temperature changes the log-probs");
+        Assert.Throws<ArgumentOutOfRangeException>(() => PpoUpdater.ActionLogProbs(policy, ids, mask, 3, temperature: 0));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new PpoSettings { Temperature = -1 }.Validate());
+        Assert.Equal("Temperature", ex.ParamName);
+    }
+
+    [Fact]
     public void Rejects_a_prompt_length_outside_the_sequence()
     {
         using var policy = CausalLM.Create(Tiny, seed: 1);

@@ -81,6 +81,31 @@ public sealed class PlusTrainerTests : IDisposable
     }
 
     [Fact]
+    public async Task Frozen_summarizer_steps_train_the_critic_and_reward_model_but_leave_the_adapter_at_zero()
+    {
+        using var summarizer = CausalLM.FromPretrained(ModelDir);
+        using var rewardModel = NewRewardModel();
+        float before = ScoreProbe(rewardModel);
+        var options = Options();
+        options.FreezeSummarizerSteps = 3;
+        using var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, options);
+        var reports = new List<TrainingProgress>();
+        var frozenB = new List<float>();
+        await trainer.TrainAsync(_train, progress: new SyncProgress(p =>
+        {
+            reports.Add(p);
+            frozenB.Add(trainer.SummarizerAdapter!.Layers.Sum(l => l.Value.LoraB.abs().sum().item<float>()));
+        }));
+
+        Assert.Equal(new double[] { 1, 1, 1, 0 }, reports.Select(r => r.Metrics["summarizer_frozen"]));
+        Assert.Equal(new float[] { 0, 0, 0 }, frozenB.Take(3)); // LoRA B starts at zero and stays there while frozen
+        Assert.True(frozenB[3] > 0, "the fourth step updates the summarizer");
+        Assert.All(reports.Take(3), r => Assert.Equal(0.0, r.Metrics["policy_loss"]));
+        Assert.All(reports.Take(3), r => Assert.True(r.Metrics["value_loss"] > 0, "the critic trains while the summarizer is frozen"));
+        Assert.NotEqual(before, ScoreProbe(rewardModel));
+    }
+
+    [Fact]
     public async Task Plus_untrained_leaves_the_summarizer_untouched()
     {
         using var summarizer = CausalLM.FromPretrained(ModelDir);
