@@ -39,8 +39,15 @@ if (args.Contains("--reward-probe"))
     return;
 }
 
+if (args.Contains("--summary-reward-probe"))
+{
+    SummaryRewardProbe.Run(Arg("--summary-reward-probe", outDir), Arg("--template", "The user chose {p} and rejected {o}."), double.Parse(Arg("--lr", "5e-4"), CultureInfo.InvariantCulture));
+    return;
+}
+
 if (args.Contains("--evaluate"))
 {
+    SummaryProbe.ProbeTemperature = double.Parse(Arg("--temperature", "1.0"), CultureInfo.InvariantCulture);
     SummaryProbe.Run(Arg("--evaluate", outDir), seed);
     return;
 }

@@ -32,3 +32,50 @@ internal static class RewardProbe
             $"oracle reward model, {epochs} epoch(s), lr {learningRate}: accuracy {report.Accuracy:P1}, controversial {report.Groups[ExampleGroups.Controversial].Accuracy:P1}"));
     }
 }
+
+/// <summary>
+/// Trains a summary-conditioned reward model as PLUS's step 4 does, but on a fixed summary per user, to separate
+/// "the reward model cannot read summaries" from "the summaries say nothing".
+/// </summary>
+internal static class SummaryRewardProbe
+{
+    public static void Run(string directory, string template, double learningRate)
+    {
+        var tokenizer = HfTokenizer.Load(directory);
+        var prompts = new PromptRenderer(PromptDomain.Pets);
+        var pets = new PetsDatasetBuilder(new PetsDatasetOptions { Seed = 7 }).Build();
+        var rm = RewardModel.FromPretrained(directory, newHeadSeed: 7);
+        using var model = new ConditionedRewardModel(rm, new RewardTextEncoder(tokenizer, new ChatMlFormatter(), new ConditioningRenderer(prompts)), batchSize: 64);
+        string Summary(PreferenceExample e)
+        {
+            string preferred = e.Context.Pairs[0].Chosen.Split(' ')[0], other = e.Context.Pairs[0].Rejected.Split(' ')[0];
+            return template.Replace("{p}", preferred, StringComparison.Ordinal).Replace("{o}", other, StringComparison.Ordinal);
+        }
+
+        ConditionedPair Pair(PreferenceExample e) => new(e.Target, UserConditioning.FromSummary(UserSummary.FromUser(Summary(e))));
+        Console.WriteLine(model.Encoder.RenderText(new RewardQuery(pets.Train[0].Target.Prompt, pets.Train[0].Target.Chosen, UserConditioning.FromSummary(UserSummary.FromUser(Summary(pets.Train[0]))))));
+        var parameters = model.Model.TrainableParameters().Select(p => p.Parameter).ToList();
+        using var optimizer = OptimizerFactory.CreateAdamW(parameters, new AdamWSettings { LearningRate = learningRate });
+        var rng = new Random(7);
+        var order = Enumerable.Range(0, pets.Train.Count).OrderBy(_ => rng.Next()).ToArray();
+        for (int step = 0; step < 62; step++)
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            model.Model.train();
+            var chunk = order.Skip(step * 32).Take(32).Select(i => Pair(pets.Train[i])).ToList();
+            var output = model.PairLoss(chunk);
+            optimizer.zero_grad();
+            output.Loss.backward();
+            GradientClipping.ClipByGlobalNorm(parameters, 1.0);
+            optimizer.step();
+            if (step % 10 == 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  step {step} loss {output.Loss.item<float>():F3} correct {output.CountCorrect()}/{chunk.Count}"));
+        }
+
+        model.Model.eval();
+        var test = pets.Test.Where(e => e.Group == ExampleGroups.Controversial).ToList();
+        using var _ = TorchSharp.torch.no_grad();
+        var (c, r, _) = model.ForwardPairs(test.Select(Pair).ToList());
+        double accuracy = (c > r).to_type(TorchSharp.torch.ScalarType.Float32).mean().item<float>();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"summary '{template}': controversial test accuracy {accuracy:P1}"));
+    }
+}

@@ -10,6 +10,8 @@ using static TorchSharp.torch;
 /// <summary>Samples summaries for Pets and Pets-OOD users and counts how often they name the preferred animal.</summary>
 internal static class SummaryProbe
 {
+    public static double ProbeTemperature { get; set; } = 1.0;
+
     public static void Run(string directory, int seed)
     {
         using var model = CausalLM.FromPretrained(directory);
@@ -20,6 +22,13 @@ internal static class SummaryProbe
         var extractor = new SummaryExtractor();
         var split = new PetsDatasetBuilder(new PetsDatasetOptions { Seed = seed }).Build();
         var ood = new PetsDatasetBuilder(new PetsDatasetOptions { Seed = seed }).BuildOod();
+        var summarizer = new Plus.Torch.Summarization.TorchUserSummarizer(new Plus.Torch.Chat.TextGenerator(model, tokenizer), renderer,
+            new Plus.Torch.Summarization.SummarizerOptions { Domain = PromptDomain.Pets, MaxSummaryTokens = 24, DoSample = true, Temperature = ProbeTemperature, Seed = seed, BatchSize = 32 });
+        var trainUsers = split.Train.GroupBy(e => e.UserId).Select(g => g.First()).Take(64).ToList();
+        var viaLibrary = summarizer.SummarizeAsync(trainUsers.Select(u => u.Context).ToList()).GetAwaiter().GetResult();
+        int namesPreferred = trainUsers.Where((u, i) => viaLibrary[i].Text.Contains("chose " + Capital(u.UserType!) + "s", StringComparison.Ordinal)).Count();
+        for (int i = 0; i < 4; i++) Console.WriteLine($"  [library T={ProbeTemperature}] {trainUsers[i].UserType} user: {viaLibrary[i].Text}");
+        Console.WriteLine($"pets-train via TorchUserSummarizer (24 tokens, T={ProbeTemperature}): {namesPreferred}/64 name the preferred animal");
         foreach (var (name, examples) in new[] { ("pets-train", split.Train), ("pets-ood", ood) })
         {
             var users = examples.GroupBy(e => e.UserId).Select(g => g.First()).Take(64).ToList();

@@ -3,7 +3,11 @@
 // summaries of a dog-preferring and a cat-preferring user before and after PPO, and writes checkpoints, metrics and
 // artifacts/quickstart/results.json (schema: docs/results.md).
 //
-//   dotnet run --project samples/Plus.Quickstart -c Release [-- --seed 7 --out artifacts/quickstart --model-dir DIR]
+//   dotnet run --project samples/Plus.Quickstart -c Release [-- --seed 7 --out artifacts/quickstart --model-dir DIR --fresh]
+//
+// A run pointed at an --out folder with checkpoints resumes from them (an interrupted run continues, a finished one
+// only evaluates); --fresh deletes them first. Experiment flags: --temperature --actor-lr --kl --rm-lr --ppo-epochs
+// --plus-epochs --freeze-steps --methods (e.g. PLUS) --threads --train-limit --device.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -32,9 +36,24 @@ Console.CancelKeyPress += (_, e) =>
     Console.WriteLine("Cancelling: the running stage writes a checkpoint and stops.");
 };
 
-TorchSharp.torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
+TorchSharp.torch.set_num_threads(int.Parse(Arg("--threads", Math.Max(1, Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture));
 var device = TorchRuntime.ResolveDevice(Arg("--device", "cpu"));
 Directory.CreateDirectory(outDir);
+foreach (var stage in new[] { "btl", "plus-untrained", "plus" })
+{
+    string checkpoints = Path.Combine(outDir, stage, "checkpoints");
+    if (!Directory.Exists(checkpoints) || Directory.GetFileSystemEntries(checkpoints).Length == 0) continue;
+    if (args.Contains("--fresh"))
+    {
+        Directory.Delete(Path.Combine(outDir, stage), recursive: true);
+        Console.WriteLine($"--fresh: removed the earlier run's {stage} folder");
+    }
+    else
+    {
+        Console.WriteLine($"Note: {checkpoints} holds a checkpoint; {stage} resumes from it (pass --fresh to start over).");
+    }
+}
+
 modelDir ??= DefaultModels.ExtractTinyQwen2();
 var tokenizer = HfTokenizer.Load(modelDir);
 var chat = new ChatMlFormatter();
@@ -58,9 +77,13 @@ var progress = new Progress<TrainingProgress>(p =>
     if (p.Step % 10 == 0 || p.Step == p.TotalSteps) Console.WriteLine("  " + p);
 });
 
+// --methods picks a subset (comma-separated) for quick experiments; the table then has only those rows.
+var methods = Arg("--methods", "BTL,PLUS-untrained,PLUS").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
 // 2. BTL: a reward model with no user information.
-using (var btlModel = NewRewardModel(seed))
+if (methods.Contains("BTL"))
 {
+    using var btlModel = NewRewardModel(seed);
     var trainer = new BradleyTerryTrainer(
         new BradleyTerryOptions
         {
@@ -82,15 +105,21 @@ var catUser = pets.Test.First(e => e.UserType == "cat");
 foreach (bool trainSummarizer in new[] { false, true })
 {
     string name = trainSummarizer ? "PLUS" : "PLUS-untrained";
+    if (!methods.Contains(name)) continue;
     using var summarizerModel = CausalLM.FromPretrained(modelDir, device);
     using var rewardModel = NewRewardModel(seed);
+    var tiny = new PlusTrainerOptions(); // the tiny-model defaults; the flags override them
     var options = new PlusTrainerOptions
     {
         Domain = PromptDomain.Pets, TrainSummarizer = trainSummarizer, Seed = seed,
-        Epochs = int.Parse(Arg("--plus-epochs", "1"), CultureInfo.InvariantCulture),
-        ActorLearningRate = double.Parse(Arg("--actor-lr", "2e-3"), CultureInfo.InvariantCulture),
-        RewardLearningRate = double.Parse(Arg("--rm-lr", "5e-4"), CultureInfo.InvariantCulture),
-        KlCoefficient = double.Parse(Arg("--kl", "0.001"), CultureInfo.InvariantCulture),
+        Epochs = int.Parse(Arg("--plus-epochs", "2"), CultureInfo.InvariantCulture),
+        Temperature = double.Parse(Arg("--temperature", tiny.Temperature.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+        // The first 40 of the 124 steps train the reward model (and the critic) on the untrained summarizer's summaries
+        // before PPO moves the summarizer: until the reward model reads summaries, their reward is noise.
+        FreezeSummarizerSteps = int.Parse(Arg("--freeze-steps", "40"), CultureInfo.InvariantCulture),
+        ActorLearningRate = double.Parse(Arg("--actor-lr", tiny.ActorLearningRate.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+        RewardLearningRate = double.Parse(Arg("--rm-lr", tiny.RewardLearningRate.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+        KlCoefficient = double.Parse(Arg("--kl", tiny.KlCoefficient.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
         Ppo = new Plus.Torch.Rl.PpoSettings { MiniBatchSize = 16, Epochs = int.Parse(Arg("--ppo-epochs", "1"), CultureInfo.InvariantCulture) },
         CheckpointDirectory = Path.Combine(outDir, name.ToLowerInvariant(), "checkpoints"),
         MetricsPath = Path.Combine(outDir, name.ToLowerInvariant(), "metrics.jsonl"),
@@ -111,6 +140,7 @@ foreach (bool trainSummarizer in new[] { false, true })
     }
 
     await EvaluateAsync(name, model);
+    await DescribeSummariesAsync(name, trainer.Summarizer);
 }
 
 // 4. Report.
@@ -120,7 +150,7 @@ Console.WriteLine(table.ToMarkdown());
 Console.WriteLine("Accuracy (%) on the controversial pairs (the user-dependent choice):");
 Console.WriteLine(table.ToMarkdown(ExampleGroups.Controversial));
 Console.WriteLine("Summaries before and after PPO:");
-foreach (var type in new[] { "dog", "cat" })
+foreach (var type in summariesBefore.Keys)
 {
     Console.WriteLine($"  {type}-preferring user, before: {summariesBefore[type]}");
     Console.WriteLine($"  {type}-preferring user, after:  {summariesAfter[type]}");
@@ -131,8 +161,8 @@ var json = new JsonObject
     ["datasets"] = results,
     ["summaries"] = new JsonObject
     {
-        ["dog"] = new JsonObject { ["before"] = summariesBefore["dog"], ["after"] = summariesAfter["dog"] },
-        ["cat"] = new JsonObject { ["before"] = summariesBefore["cat"], ["after"] = summariesAfter["cat"] },
+        ["dog"] = new JsonObject { ["before"] = summariesBefore.GetValueOrDefault("dog"), ["after"] = summariesAfter.GetValueOrDefault("dog") },
+        ["cat"] = new JsonObject { ["before"] = summariesBefore.GetValueOrDefault("cat"), ["after"] = summariesAfter.GetValueOrDefault("cat") },
     },
     ["seed"] = seed,
     ["elapsed_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
@@ -161,6 +191,29 @@ async Task EvaluateAsync(string method, IPreferenceModel model)
         ((results[dataset] ??= new JsonObject()).AsObject())[method] = entry;
         string controversial = report.Groups.TryGetValue(ExampleGroups.Controversial, out var c) ? $"{c.Accuracy:P1}" : "n/a";
         Console.WriteLine($"[{method}] {dataset}: accuracy {report.Accuracy:P1}, controversial {controversial} ({Elapsed()})");
+    }
+}
+
+// How many test users' summaries name the animal the user prefers before any mention of the other: what the reward model
+// needs to read from a summary on Pets (and what the paper's untrained summarizer sometimes missed).
+async Task DescribeSummariesAsync(string method, IUserSummarizer summarizer)
+{
+    foreach (var (dataset, examples) in new[] { ("pets", pets.Test), ("pets-ood", petsOod) })
+    {
+        var users = examples.GroupBy(e => e.Context).Select(g => g.First()).ToList();
+        var summaries = await summarizer.SummarizeAsync(users.Select(u => u.Context).ToList(), cts.Token);
+        int naming = 0;
+        for (int i = 0; i < users.Count; i++)
+        {
+            string preferred = users[i].Context.Pairs[0].Chosen[..3], other = users[i].Context.Pairs[0].Rejected[..3];
+            string text = summaries[i].Text;
+            int p = text.IndexOf(preferred, StringComparison.OrdinalIgnoreCase), o = text.IndexOf(other, StringComparison.OrdinalIgnoreCase);
+            if (p >= 0 && (o < 0 || p < o)) naming++;
+        }
+
+        double fraction = users.Count == 0 ? 0 : naming / (double)users.Count;
+        results[dataset]![method]!["summaries_naming_preferred"] = Math.Round(fraction, 4);
+        Console.WriteLine($"[{method}] {dataset}: {naming} of {users.Count} test users' summaries name their animal first ({Elapsed()})");
     }
 }
 
