@@ -8,6 +8,7 @@ using Plus.Torch.Reward;
 using Plus.Torch.Tokenization;
 using Plus.Torch.Training;
 using Plus.Training;
+using static TorchSharp.torch;
 
 namespace Plus.Benchmarks.Training;
 
@@ -26,7 +27,7 @@ internal static class PlusStepComparison
     public static int Run(string[] args)
     {
         string device = Environment.GetEnvironmentVariable("PLUS_BENCH_DEVICE") ?? "cpu";
-        string? shape = null, tokenizerPath = null;
+        string? shape = null, tokenizerPath = null, dtypeName = null;
         int steps = 3, batch = 32, summaryTokens = 64;
         for (int i = 1; i < args.Length; i++)
         {
@@ -39,14 +40,22 @@ internal static class PlusStepComparison
                 case "--steps": steps = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--batch": batch = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--summary-tokens": summaryTokens = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--dtype": dtypeName = Next(); break;
                 default:
                     Console.Error.WriteLine($"Unknown option '{args[i]}'. Usage: plus-step [--device cpu|cuda] [--shape qwen0.5b|small] " +
-                        "[--tokenizer PATH] [--steps 3] [--batch 32] [--summary-tokens 64]");
+                        "[--tokenizer PATH] [--steps 3] [--batch 32] [--summary-tokens 64] [--dtype fp32|bf16]");
                     return 2;
             }
         }
 
         var (dev, dtype, config, name) = BenchModels.Resolve(device, shape);
+        dtype = dtypeName switch
+        {
+            null => dtype,
+            "fp32" => ScalarType.Float32,
+            "bf16" => ScalarType.BFloat16,
+            _ => throw new ArgumentException($"Unknown --dtype '{dtypeName}'; use fp32 or bf16."),
+        };
         tokenizerPath ??= name == "qwen0.5b" ? "tests/fixtures/tokenizer/tokenizer.json.gz" : "tests/fixtures/tiny-chat";
         var tokenizer = HfTokenizer.Load(tokenizerPath);
         if (tokenizer.VocabSize > config.VocabSize) config = config with { VocabSize = tokenizer.VocabSize };
