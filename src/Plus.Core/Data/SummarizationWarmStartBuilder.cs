@@ -155,7 +155,6 @@ public sealed class SummarizationWarmStartBuilder
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfLessThan(ContextPairs, 1);
-        var rng = new Random(Seed);
         ArgumentOutOfRangeException.ThrowIfLessThan(ExtraPredicateFraction, 0.0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ExtraPredicateFraction, 1.0);
         var extraPredicates = (ExtraPredicates ?? []).ToArray();
@@ -167,6 +166,7 @@ public sealed class SummarizationWarmStartBuilder
                 throw new InvalidOperationException($"ExtraPredicates[{i}] ('{extraPredicates[i]}') names an animal; the warm start must never mention one.");
         }
 
+        var rng = new Random(Seed);
         var extra = (ExtraSubjects ?? []).Where(w => !string.IsNullOrWhiteSpace(w) && !AnimalPattern.IsMatch(w.Trim())).Select(w => w.Trim()).Distinct(StringComparer.Ordinal).ToArray();
         var result = new List<(UserContext, string, bool)>(count);
         for (int n = 0; n < count; n++)

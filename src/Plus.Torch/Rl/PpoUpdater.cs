@@ -65,9 +65,9 @@ public sealed class PpoUpdater
     /// </summary>
     public static Tensor ActionLogProbs(CausalLM model, Tensor sequenceIds, Tensor attentionMask, int promptLength, double temperature = 1.0)
     {
+        ArgumentNullException.ThrowIfNull(model);
         if (!(temperature > 0) || double.IsInfinity(temperature))
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "must be a positive finite number");
-        ArgumentNullException.ThrowIfNull(model);
         using var scope = NewDisposeScope();
         long length = sequenceIds.shape[1];
         var positions = PositionIds.FromAttentionMask(attentionMask);

@@ -127,7 +127,7 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             actorSchedule = new LearningRateSchedule(_options.ActorLearningRate, totalSteps, _options.WarmupFraction, _options.MinLearningRateRatio);
             criticSchedule = new LearningRateSchedule(_options.CriticLearningRate, totalSteps, _options.WarmupFraction, _options.MinLearningRateRatio);
             ppo = new PpoUpdater(_summarizerModel, _adapter.DisableAdapter, _critic, actorOptimizer, actorParams, criticOptimizer, criticParams,
-                _options.Ppo with { Temperature = _options.Temperature > 0 ? _options.Temperature : 1.0 });
+                _options.Ppo with { Temperature = SummarizerOptions.Temperature }); // PPO scores tokens at the rollouts' temperature
         }
 
         try
