@@ -15,31 +15,32 @@ namespace Plus.Baselines.Trainers;
 public static class BaselineTrainers
 {
     /// <summary>The method names this class builds, in the paper's order.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["BTL", "ICL", "PLUS-untrained", "Oracle"];
+    public static IReadOnlyList<string> Names { get; } = [PreferenceMethods.Btl, PreferenceMethods.Icl, PreferenceMethods.PlusUntrained, PreferenceMethods.Oracle];
 
     /// <summary>A Bradley-Terry trainer for BTL, ICL or Oracle.</summary>
     /// <param name="name">"BTL", "ICL" or "Oracle".</param>
     /// <param name="modelFactory">Builds a fresh reward model for each run.</param>
     /// <param name="configure">Adjusts the options (the kind and name are set from <paramref name="name"/>).</param>
     /// <param name="logger">Optional logger.</param>
+    /// <param name="ownsModels">True when the trained model should dispose the factory's model.</param>
     /// <returns>The trainer.</returns>
     /// <exception cref="ArgumentException"><paramref name="name"/> is not one of the three.</exception>
     public static BradleyTerryTrainer RewardModelBaseline(
-        string name, Func<ConditionedRewardModel> modelFactory, Action<BradleyTerryOptions>? configure = null, ILogger<BradleyTerryTrainer>? logger = null)
+        string name, Func<ConditionedRewardModel> modelFactory, Action<BradleyTerryOptions>? configure = null, ILogger<BradleyTerryTrainer>? logger = null, bool ownsModels = true)
     {
         ArgumentNullException.ThrowIfNull(modelFactory);
         var kind = name switch
         {
-            "BTL" => ConditioningKind.None,
-            "ICL" => ConditioningKind.Context,
-            "Oracle" => ConditioningKind.Oracle,
+            PreferenceMethods.Btl => ConditioningKind.None,
+            PreferenceMethods.Icl => ConditioningKind.Context,
+            PreferenceMethods.Oracle => ConditioningKind.Oracle,
             _ => throw new ArgumentException($"'{name}' is not a reward-model baseline; use BTL, ICL or Oracle (PLUS-untrained: {nameof(PlusUntrained)}).", nameof(name)),
         };
         var options = new BradleyTerryOptions();
         configure?.Invoke(options);
         options.Kind = kind;
         options.Name = name;
-        return new BradleyTerryTrainer(options, modelFactory, summarizer: null, logger);
+        return new BradleyTerryTrainer(options, modelFactory, logger, ownsModels: ownsModels);
     }
 
     /// <summary>

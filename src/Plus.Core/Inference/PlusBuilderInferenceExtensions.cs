@@ -9,7 +9,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PlusBuilderInferenceExtensions
 {
     /// <summary>
-    /// Registers <see cref="SummaryPreferencePredictor"/> and maps <see cref="IPreferencePredictor"/> to it unless one is
+    /// Registers <see cref="ConditionedPreferencePredictor"/> and maps <see cref="IPreferencePredictor"/> to it unless one is
     /// already registered. It needs an <see cref="IUserSummarizer"/> and an <see cref="IRewardModel"/> in DI; resolving
     /// it without them fails with a message naming the missing service.
     /// </summary>
@@ -18,15 +18,15 @@ public static class PlusBuilderInferenceExtensions
     public static PlusBuilder AddSummaryPreferencePredictor(this PlusBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddSingleton(sp => new SummaryPreferencePredictor(
+        builder.Services.TryAddSingleton(sp => new ConditionedPreferencePredictor(
             Require<IUserSummarizer>(sp, "an IUserSummarizer (for example the Torch summarizer)"),
             Require<IRewardModel>(sp, "an IRewardModel (the summary-conditioned reward model)")));
-        builder.Services.TryAddSingleton<IPreferencePredictor>(sp => sp.GetRequiredService<SummaryPreferencePredictor>());
+        builder.Services.TryAddSingleton<IPreferencePredictor>(sp => sp.GetRequiredService<ConditionedPreferencePredictor>());
         return builder;
     }
 
     private static T Require<T>(IServiceProvider services, string what)
         where T : class =>
         services.GetService<T>()
-        ?? throw new InvalidOperationException($"{nameof(SummaryPreferencePredictor)} needs {what} registered in DI; register one before resolving IPreferencePredictor.");
+        ?? throw new InvalidOperationException($"{nameof(ConditionedPreferencePredictor)} needs {what} registered in DI; register one before resolving IPreferencePredictor.");
 }

@@ -29,6 +29,11 @@ public sealed class PromptRenderer
         if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(templates));
         var path = PromptTemplateOptions.PathOf(domain);
         Domain = domain;
+        Templates = new DomainPromptTemplates
+        {
+            Pair = templates.Pair, Summarizer = templates.Summarizer, Profile = templates.Profile, Attributes = templates.Attributes,
+            SummaryPrefix = templates.SummaryPrefix, OraclePrefix = templates.OraclePrefix, IclPrefix = templates.IclPrefix,
+        };
         _pair = templates.Build(path, nameof(DomainPromptTemplates.Pair));
         _summarizer = templates.Build(path, nameof(DomainPromptTemplates.Summarizer));
         _profile = templates.Build(path, nameof(DomainPromptTemplates.Profile));
@@ -40,6 +45,9 @@ public sealed class PromptRenderer
 
     /// <summary>The domain whose templates this renderer uses.</summary>
     public PromptDomain Domain { get; }
+
+    /// <summary>A copy of the templates this renderer uses (a trained model records them in its manifest).</summary>
+    public DomainPromptTemplates Templates { get; }
 
     /// <summary>
     /// The summarizer's input for a user (appendix D) as one user turn, so that the backend applies its chat format.

@@ -15,8 +15,8 @@ public interface IPreferenceTrainer
     /// <param name="eval">Optional held-out examples.</param>
     /// <param name="progress">Receives a report after each step.</param>
     /// <param name="cancellationToken">Stops training between steps.</param>
-    /// <returns>The trained model, ready for evaluation.</returns>
-    Task<IPreferenceModel> TrainAsync(
+    /// <returns>The trained model, ready for evaluation and saving; the caller disposes it.</returns>
+    Task<ITrainedPreferenceModel> TrainAsync(
         IReadOnlyList<PreferenceExample> train,
         IReadOnlyList<PreferenceExample>? eval = null,
         IProgress<TrainingProgress>? progress = null,

@@ -15,12 +15,19 @@ public sealed record TrainingProgress(
     TimeSpan Elapsed,
     TimeSpan? Eta)
 {
+    /// <summary>
+    /// A notice instead of a step report (for example that a run resumed from a checkpoint); consoles should show it.
+    /// Null for ordinary step reports.
+    /// </summary>
+    public string? Message { get; init; }
+
     /// <summary>Fraction done in [0, 1], or null when <see cref="TotalSteps"/> is unknown.</summary>
     public double? Fraction => TotalSteps > 0 ? Math.Clamp((double)Step / TotalSteps, 0, 1) : null;
 
     /// <summary>A one-line rendering for logs and consoles.</summary>
     public override string ToString()
     {
+        if (Message is not null) return $"[{Stage}] {Message}";
         var metrics = string.Join(" ", Metrics.Select(kv => FormattableString.Invariant($"{kv.Key}={kv.Value:G4}")));
         var total = TotalSteps > 0 ? $"/{TotalSteps}" : string.Empty;
         var eta = Eta is { } e ? FormattableString.Invariant($" eta {e.TotalSeconds:F0}s") : string.Empty;

@@ -18,6 +18,9 @@ public sealed class LocalChatClientOptions
     /// <summary>DI only: the device to load the model on: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c>.</summary>
     public string Device { get; set; } = "cpu";
 
+    /// <summary>The parameter dtype: <c>auto</c> (bf16 on CUDA, fp32 on the CPU), <c>float32</c>, <c>bfloat16</c> or <c>float16</c>; null (default) takes the backend's <c>Plus:Torch:DType</c> when one is registered, else <c>auto</c>.</summary>
+    public string? DType { get; set; }
+
     /// <summary>DI only: the chat format, <c>chatml</c> or <c>llama3</c>; null reads it from the tokenizer's chat template (ChatML when there is none).</summary>
     public string? ChatFormat { get; set; }
 

@@ -50,18 +50,19 @@ public static class PlusBuilderLocalModelExtensions
     private static PlusBuilder Register(PlusBuilder builder)
     {
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LocalChatClientOptions>, LocalChatClientOptionsValidator>());
-        builder.Services.TryAddSingleton(sp => Create(sp.GetRequiredService<IOptions<LocalChatClientOptions>>().Value));
+        builder.Services.TryAddSingleton(sp => Create(sp.GetRequiredService<IOptions<LocalChatClientOptions>>().Value, sp.GetService<IOptions<TorchBackendOptions>>()?.Value));
         builder.Services.TryAddSingleton<IChatClient>(sp => sp.GetRequiredService<LocalChatClient>());
         return builder;
     }
 
-    private static LocalChatClient Create(LocalChatClientOptions options)
+    private static LocalChatClient Create(LocalChatClientOptions options, TorchBackendOptions? backend)
     {
         var device = TorchRuntime.ResolveDevice(options.Device);
+        var dtype = TorchRuntime.ResolveDType(options.DType ?? backend?.DType, device);
         bool embedded = string.IsNullOrWhiteSpace(options.ModelDirectory);
         string directory = embedded ? DefaultModels.ExtractTinyQwen2() : options.ModelDirectory!;
         var tokenizer = HfTokenizer.Load(directory);
-        var model = CausalLM.FromPretrained(directory, device);
+        var model = CausalLM.FromPretrained(directory, device, dtype);
         try
         {
             var formatter = options.ChatFormat is { } format ? ChatFormatters.FromName(format) : null;
@@ -73,6 +74,7 @@ public static class PlusBuilderLocalModelExtensions
             {
                 ModelDirectory = options.ModelDirectory,
                 Device = options.Device,
+                DType = options.DType,
                 ChatFormat = options.ChatFormat,
                 ModelId = modelId,
                 MaxOutputTokens = options.MaxOutputTokens,

@@ -16,10 +16,12 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PlusBuilderTorchExtensions
 {
     /// <summary>
-    /// Registers the TorchSharp backend: <see cref="TorchBackendOptions"/> validated at start-up,
-    /// <see cref="ConditionedRewardModelFactory"/>, and <see cref="IRewardModel"/> as a lazily loaded
-    /// <see cref="ConditionedRewardModel"/> (unless one is already registered). Prompts and conditioning come from
-    /// the <c>AddPlus()</c> domain.
+    /// Registers the TorchSharp backend: <see cref="TorchBackendOptions"/> validated at start-up and
+    /// <see cref="ConditionedRewardModelFactory"/> (its device and dtype reach every model the backend loads). When
+    /// <see cref="TorchBackendOptions.ModelPath"/> is a trained reward model (a <c>*ForSequenceClassification</c> folder,
+    /// or an adapter with its head), <see cref="IRewardModel"/> resolves to it; a language model without a trained head
+    /// is refused with an error pointing to <c>AddPlusModel</c> (it would score at random). Prompts and conditioning come
+    /// from the <c>AddPlus()</c> domain.
     /// </summary>
     /// <param name="builder">The builder returned by <c>AddPlus</c>.</param>
     /// <param name="configure">Configures the options.</param>
@@ -48,9 +50,11 @@ public static class PlusBuilderTorchExtensions
     /// Registers three <see cref="BradleyTerryTrainer"/>s as <see cref="IPreferenceTrainer"/>: BTL (no conditioning), ICL
     /// (past pairs in the prompt) and Oracle (true preference text), each also as a keyed service under its name. They
     /// share <see cref="BradleyTerryOptions"/> (validated at start-up; its <see cref="BradleyTerryOptions.Kind"/> and
-    /// <see cref="BradleyTerryOptions.Name"/> are set per trainer) and build a fresh model from the backend for every
-    /// run; a <see cref="BradleyTerryOptions.CheckpointDirectory"/> gets one sub-folder per method (<c>BTL</c>, <c>ICL</c>,
-    /// <c>Oracle</c>) and a <see cref="BradleyTerryOptions.MetricsPath"/> one file per method (<c>metrics.ICL.jsonl</c>). Needs <see cref="AddTorchBackend(PlusBuilder, Action{TorchBackendOptions}?)"/>. Calling it twice registers nothing more.
+    /// <see cref="BradleyTerryOptions.Name"/> are set per trainer; an unset <see cref="BradleyTerryOptions.Seed"/> takes
+    /// <c>Plus:Seed</c>) and build a fresh model from the backend for every run, owned by the returned model; a
+    /// <see cref="BradleyTerryOptions.CheckpointDirectory"/> gets one sub-folder per method (<c>BTL</c>, <c>ICL</c>,
+    /// <c>Oracle</c>) and a <see cref="BradleyTerryOptions.MetricsPath"/> one file per method (<c>metrics.ICL.jsonl</c>).
+    /// Needs <c>AddTorchBackend</c>. Calling it twice registers nothing more.
     /// </summary>
     /// <param name="builder">The builder returned by <c>AddPlus</c>.</param>
     /// <param name="configure">Configures the shared options.</param>
@@ -82,7 +86,7 @@ public static class PlusBuilderTorchExtensions
         services.TryAddSingleton(sp => new ConditionedRewardModelFactory(
             sp.GetRequiredService<IOptions<TorchBackendOptions>>().Value,
             sp.GetRequiredService<ConditioningRenderer>()));
-        services.TryAddSingleton(sp => sp.GetRequiredService<ConditionedRewardModelFactory>().Create());
+        services.TryAddSingleton(sp => sp.GetRequiredService<ConditionedRewardModelFactory>().CreateTrained());
         services.TryAddSingleton<IRewardModel>(sp => sp.GetRequiredService<ConditionedRewardModel>());
         return builder;
     }
@@ -95,7 +99,7 @@ public static class PlusBuilderTorchExtensions
         services.AddSingleton<TrainerMarker>();
         foreach (var kind in new[] { ConditioningKind.None, ConditioningKind.Context, ConditioningKind.Oracle })
         {
-            string name = ExampleConditioning.MethodName(kind);
+            string name = PreferenceMethods.ForConditioning(kind);
             services.AddKeyedSingleton<IPreferenceTrainer>(name, (sp, _) => CreateTrainer(sp, kind));
             services.AddSingleton(sp => sp.GetRequiredKeyedService<IPreferenceTrainer>(name));
         }
@@ -107,7 +111,8 @@ public static class PlusBuilderTorchExtensions
     {
         var shared = services.GetRequiredService<IOptions<BradleyTerryOptions>>().Value.Clone();
         shared.Kind = kind;
-        shared.Name = ExampleConditioning.MethodName(kind);
+        shared.Name = PreferenceMethods.ForConditioning(kind);
+        shared.Seed ??= services.GetService<IOptions<PlusOptions>>()?.Value.Seed;
         // Each method gets its own checkpoints and metrics, so that the three never resume from each other.
         if (shared.CheckpointDirectory is { } dir) shared.CheckpointDirectory = Path.Combine(dir, shared.Name);
         if (shared.MetricsPath is { } metrics)
@@ -120,9 +125,9 @@ public static class PlusBuilderTorchExtensions
         return new BradleyTerryTrainer(
             shared,
             factory.Create,
-            summarizer: null,
             services.GetService<ILogger<BradleyTerryTrainer>>(),
-            services.GetService<TimeProvider>());
+            services.GetService<TimeProvider>(),
+            ownsModels: true);
     }
 
     private sealed class TrainerMarker;

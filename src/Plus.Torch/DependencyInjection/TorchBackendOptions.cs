@@ -11,8 +11,8 @@ public sealed class TorchBackendOptions
 
     /// <summary>
     /// A Hugging Face model folder (<c>config.json</c> + safetensors): a reward model (<c>*ForSequenceClassification</c>
-    /// with <c>score.weight</c>) or a causal LM, which then gets a fresh reward head drawn with <see cref="HeadSeed"/>.
-    /// Required.
+    /// with <c>score.weight</c>) or a causal LM, which then gets a fresh reward head drawn with <see cref="HeadSeed"/> for
+    /// training. Null (default) uses the embedded default model (<c>DefaultModels.ExtractTinyQwen2()</c>).
     /// </summary>
     public string? ModelPath { get; set; }
 
@@ -25,8 +25,11 @@ public sealed class TorchBackendOptions
     /// <summary>The device: <c>cpu</c> (default), <c>cuda</c>, <c>cuda:N</c> or <c>auto</c>.</summary>
     public string Device { get; set; } = "cpu";
 
-    /// <summary>The parameter dtype: <c>float32</c> (default), <c>bfloat16</c> or <c>float16</c> (the last two are meant for CUDA).</summary>
-    public string DType { get; set; } = "float32";
+    /// <summary>
+    /// The parameter dtype of every model the backend loads (reward models, summarizers, the chat client): <c>auto</c>
+    /// (default: bf16 on CUDA, fp32 on the CPU), <c>float32</c>, <c>bfloat16</c> or <c>float16</c>.
+    /// </summary>
+    public string DType { get; set; } = "auto";
 
     /// <summary>The chat format (<c>chatml</c>, <c>llama3</c>); null recognizes it from the tokenizer's chat template.</summary>
     public string? ChatFormat { get; set; }

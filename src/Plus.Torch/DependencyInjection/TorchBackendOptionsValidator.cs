@@ -11,7 +11,7 @@ namespace Plus.Torch;
 public sealed class TorchBackendOptionsValidator : IValidateOptions<TorchBackendOptions>
 {
     /// <summary>The dtype names <see cref="TorchBackendOptions.DType"/> accepts.</summary>
-    public static IReadOnlyList<string> DTypeNames { get; } = ["float32", "bfloat16", "float16"];
+    public static IReadOnlyList<string> DTypeNames { get; } = ["auto", "float32", "bfloat16", "float16"];
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, TorchBackendOptions options)
@@ -19,9 +19,13 @@ public sealed class TorchBackendOptionsValidator : IValidateOptions<TorchBackend
         ArgumentNullException.ThrowIfNull(options);
         const string S = TorchBackendOptions.SectionName;
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.ModelPath))
+        if (options.ModelPath is null)
         {
-            errors.Add($"{S}:{nameof(TorchBackendOptions.ModelPath)} is required: a Hugging Face folder with config.json and safetensors (a reward model or a causal LM).");
+            if (!DefaultModels.IsTinyQwen2Available) errors.Add($"{S}:{nameof(TorchBackendOptions.ModelPath)} is not set and the embedded default model is not available: set it to a Hugging Face folder with config.json and safetensors.");
+        }
+        else if (string.IsNullOrWhiteSpace(options.ModelPath))
+        {
+            errors.Add($"{S}:{nameof(TorchBackendOptions.ModelPath)} must not be blank (leave it unset for the embedded default model).");
         }
         else if (!Directory.Exists(options.ModelPath))
         {

@@ -130,6 +130,7 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
                 param.copy_(t);
             }
 
+            model.SourceDirectory = Path.GetFullPath(directory);
             return model;
         }
         catch
@@ -138,6 +139,9 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
             throw;
         }
     }
+
+    /// <summary>The Hugging Face folder the weights were loaded from (null for a model built in memory); a saved trained model refers to it as the base of its adapter.</summary>
+    public string? SourceDirectory { get; set; }
 
     /// <summary>
     /// Replaces every parameter with the checkpoint's. The checkpoint is validated first (every tensor present,

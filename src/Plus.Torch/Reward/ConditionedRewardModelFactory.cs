@@ -14,6 +14,7 @@ namespace Plus.Torch.Reward;
 public sealed class ConditionedRewardModelFactory
 {
     private readonly Lazy<HfTokenizer> _tokenizer;
+    private readonly Lazy<string> _modelPath;
     private readonly Lazy<IChatFormatter> _formatter;
 
     /// <summary>Creates the factory.</summary>
@@ -23,14 +24,10 @@ public sealed class ConditionedRewardModelFactory
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(renderer);
-        if (string.IsNullOrWhiteSpace(options.ModelPath))
-        {
-            throw new ArgumentException($"{TorchBackendOptions.SectionName}:{nameof(TorchBackendOptions.ModelPath)} is required.", nameof(options));
-        }
-
         Options = options;
         Renderer = renderer;
-        _tokenizer = new Lazy<HfTokenizer>(() => HfTokenizer.Load(options.TokenizerPath ?? options.ModelPath!), LazyThreadSafetyMode.ExecutionAndPublication);
+        _modelPath = new Lazy<string>(() => options.ModelPath ?? DefaultModels.ExtractTinyQwen2(), LazyThreadSafetyMode.ExecutionAndPublication);
+        _tokenizer = new Lazy<HfTokenizer>(() => HfTokenizer.Load(options.TokenizerPath ?? ModelPath), LazyThreadSafetyMode.ExecutionAndPublication);
         _formatter = new Lazy<IChatFormatter>(
             () => options.ChatFormat is { } name
                 ? ChatFormatters.FromName(name, options.DefaultSystemMessage)
@@ -57,17 +54,43 @@ public sealed class ConditionedRewardModelFactory
     /// <summary>Loads a fresh reward model (its own weights and encoder); the caller disposes it.</summary>
     /// <returns>The model.</returns>
     /// <exception cref="Checkpoints.CheckpointException">The checkpoint or adapter is invalid.</exception>
-    public ConditionedRewardModel Create()
+    public ConditionedRewardModel Create() => CreateModel();
+
+    /// <summary>
+    /// A reward model for inference: the backend's folder must hold a trained head (a <c>*ForSequenceClassification</c>
+    /// checkpoint, or an adapter that saved <c>score</c>). A language model with a freshly drawn head is refused.
+    /// </summary>
+    /// <returns>The model; the caller disposes it.</returns>
+    /// <exception cref="InvalidOperationException">The folder has no trained reward head; the message says how to serve a trained model.</exception>
+    public ConditionedRewardModel CreateTrained()
     {
-        var device = TorchRuntime.ResolveDevice(Options.Device);
-        var dtype = Options.DType.Trim().ToLowerInvariant() switch
+        var model = CreateModel();
+        if (!model.Model.HeadTrained)
         {
-            "bfloat16" => ScalarType.BFloat16,
-            "float16" => ScalarType.Float16,
-            _ => ScalarType.Float32,
-        };
+            model.Dispose();
+            throw new InvalidOperationException(
+                $"{TorchBackendOptions.SectionName}:{nameof(TorchBackendOptions.ModelPath)} '{ModelPath}' holds a language model without a trained reward head, so an IRewardModel from it would score at random. " +
+                "Train one (an IPreferenceTrainer), save it with SaveAsync, and serve the saved folder with AddPlusModel(directory).");
+        }
+
+        return model;
+    }
+
+    /// <summary>The model folder in use: <see cref="TorchBackendOptions.ModelPath"/>, or the embedded default model when it is unset.</summary>
+    public string ModelPath => _modelPath.Value;
+
+    /// <summary>The device the options name.</summary>
+    public Device Device => TorchRuntime.ResolveDevice(Options.Device);
+
+    /// <summary>The dtype the options name for <see cref="Device"/> (<c>auto</c>: bf16 on CUDA, fp32 on the CPU).</summary>
+    public ScalarType DType => TorchRuntime.ResolveDType(Options.DType, Device);
+
+    private ConditionedRewardModel CreateModel()
+    {
+        var device = Device;
+        var dtype = DType;
         var encoder = CreateEncoder();
-        var model = RewardModel.FromPretrained(Options.ModelPath!, device, dtype, newHeadSeed: Options.HeadSeed);
+        var model = RewardModel.FromPretrained(ModelPath, device, dtype, newHeadSeed: Options.HeadSeed);
         try
         {
             if (Options.AdapterPath is { } adapter) model.LoadAdapter(adapter);

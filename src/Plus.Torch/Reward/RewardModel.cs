@@ -71,6 +71,15 @@ public sealed class RewardModel : nn.Module
     /// <summary>The head's weight [1, hidden] (<c>score.weight</c>).</summary>
     public Parameter ScoreWeight => _score.weight!;
 
+    /// <summary>The Hugging Face folder the model was loaded from (null for a model built in memory).</summary>
+    public string? SourceDirectory { get; set; }
+
+    /// <summary>
+    /// False while the score head is freshly drawn (a causal-LM folder or <see cref="Create"/>); true once it was read
+    /// from a reward checkpoint or an adapter, or a trainer set it after training. Inference flows refuse an untrained head.
+    /// </summary>
+    public bool HeadTrained { get; set; }
+
     /// <summary>The LoRA adapter of the backbone, or null for full fine-tuning.</summary>
     public LoraAdapter? Lora { get; private set; }
 
@@ -162,6 +171,8 @@ public sealed class RewardModel : nn.Module
                 model.ScoreWeight.copy_(value);
             }
 
+            model.SourceDirectory = Path.GetFullPath(directory);
+            model.HeadTrained = hasScore;
             return model;
         }
         catch
@@ -240,6 +251,7 @@ public sealed class RewardModel : nn.Module
             }
 
             ScoreWeight.requires_grad = true;
+            HeadTrained |= head.ContainsKey("weight");
             return Lora;
         }
         finally

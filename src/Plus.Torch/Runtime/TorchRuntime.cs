@@ -51,6 +51,27 @@ public static class TorchRuntime
         throw new ArgumentException($"Unknown device '{name}'. Use 'cpu', 'cuda', 'cuda:N' or 'auto'.", nameof(name));
     }
 
+    /// <summary>
+    /// Resolves a parameter dtype name for <paramref name="device"/>: <c>auto</c> (or null/empty) is bf16 on CUDA and fp32
+    /// on the CPU; <c>float32</c>/<c>fp32</c>, <c>bfloat16</c>/<c>bf16</c> and <c>float16</c>/<c>fp16</c> name one.
+    /// </summary>
+    /// <param name="name">The dtype name (case-insensitive), or null for <c>auto</c>.</param>
+    /// <param name="device">The device the model runs on.</param>
+    /// <returns>The dtype.</returns>
+    /// <exception cref="ArgumentException">The name is not one of the forms above.</exception>
+    public static ScalarType ResolveDType(string? name, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return (name ?? "auto").Trim().ToLowerInvariant() switch
+        {
+            "" or "auto" => device.type == DeviceType.CUDA ? ScalarType.BFloat16 : ScalarType.Float32,
+            "float32" or "fp32" or "float" => ScalarType.Float32,
+            "bfloat16" or "bf16" => ScalarType.BFloat16,
+            "float16" or "fp16" or "half" => ScalarType.Float16,
+            _ => throw new ArgumentException($"Unknown dtype '{name}'. Use 'auto', 'float32', 'bfloat16' or 'float16'.", nameof(name)),
+        };
+    }
+
     private static bool TryInitialize(DeviceType type)
     {
         if (_initialized == type) return true;

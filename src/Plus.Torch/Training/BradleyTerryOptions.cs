@@ -5,18 +5,28 @@ namespace Plus.Torch.Training;
 
 /// <summary>
 /// Options of <see cref="BradleyTerryTrainer"/>, bound from <c>Plus:Torch:BradleyTerry</c>. Defaults follow the paper
-/// (appendix B: lr 9e-6, Adam β (0.9, 0.95), cosine schedule with 3 % warm-up and a 0.1 floor, gradient norm 1.0),
-/// which suit 0.5B-3B models; tiny models trained from scratch need a far larger learning rate (see docs/training.md).
+/// (appendix B: Adam β (0.9, 0.95), cosine schedule with 3 % warm-up and a 0.1 floor, gradient norm 1.0); the learning
+/// rate comes from <see cref="Preset"/> unless set: the paper's 9e-6 suits 0.5B-3B models, the tiny preset's 5e-4 suits
+/// small models such as the embedded default (see docs/training.md).
 /// </summary>
 public sealed class BradleyTerryOptions
 {
     /// <summary>The configuration section: <c>Plus:Torch:BradleyTerry</c>.</summary>
     public const string SectionName = "Plus:Torch:BradleyTerry";
 
+    /// <summary>The learning rate of the tiny preset: 5e-4.</summary>
+    public const double TinyLearningRate = 5e-4;
+
+    /// <summary>The paper's reward-model learning rate: 9e-6.</summary>
+    public const double PaperLearningRate = 9e-6;
+
+    /// <summary>Models with fewer parameters than this get the tiny preset under <see cref="TrainingPreset.Auto"/>: 50 million.</summary>
+    public const long TinyParameterLimit = 50_000_000;
+
     /// <summary>
     /// What the reward model is told about the user: <see cref="ConditioningKind.None"/> (BTL, the default),
-    /// <see cref="ConditioningKind.Context"/> (ICL), <see cref="ConditioningKind.Oracle"/>, or
-    /// <see cref="ConditioningKind.Summary"/> (summaries from an <see cref="IUserSummarizer"/>: PLUS-untrained).
+    /// <see cref="ConditioningKind.Context"/> (ICL) or <see cref="ConditioningKind.Oracle"/>. Summaries (PLUS-untrained)
+    /// are trained by <see cref="PlusTrainer"/> with <see cref="PlusTrainerOptions.TrainSummarizer"/> off.
     /// </summary>
     public ConditioningKind Kind { get; set; } = ConditioningKind.None;
 
@@ -35,8 +45,11 @@ public sealed class BradleyTerryOptions
     /// <summary>Pairs per forward pass; gradients of <c>BatchSize / MicroBatchSize</c> micro-batches accumulate. 0 (default) = <see cref="BatchSize"/>.</summary>
     public int MicroBatchSize { get; set; }
 
-    /// <summary>Peak learning rate (default 9e-6, the paper's reward-model rate).</summary>
-    public double LearningRate { get; set; } = 9e-6;
+    /// <summary>Which values fill the options left unset (the learning rate): <see cref="TrainingPreset.Auto"/> (default) picks the tiny preset for models under <see cref="TinyParameterLimit"/> parameters, the paper's otherwise.</summary>
+    public TrainingPreset Preset { get; set; } = TrainingPreset.Auto;
+
+    /// <summary>Peak learning rate; null (default) takes the preset's: <see cref="TinyLearningRate"/> or <see cref="PaperLearningRate"/>.</summary>
+    public double? LearningRate { get; set; }
 
     /// <summary>Warm-up share of the steps, in [0, 1) (default 0.03).</summary>
     public double WarmupFraction { get; set; } = 0.03;
@@ -86,14 +99,35 @@ public sealed class BradleyTerryOptions
     /// </summary>
     public string? MetricsPath { get; set; }
 
-    /// <summary>Seeds data order, LoRA initialization and dropout (default 42).</summary>
-    public int Seed { get; set; } = 42;
+    /// <summary>Seeds data order, LoRA initialization and dropout; null (default) takes <c>Plus:Seed</c> through DI, else 42.</summary>
+    public int? Seed { get; set; }
 
     /// <summary>Log a progress line every this many steps (default 10).</summary>
     public int LogEvery { get; set; } = 10;
 
     /// <summary>The name used when <see cref="Name"/> is null: BTL, ICL, Oracle or PLUS-untrained.</summary>
-    public string EffectiveName => Name ?? (Kind == ConditioningKind.Summary ? "PLUS-untrained" : Reward.ExampleConditioning.MethodName(Kind));
+    public string EffectiveName => Name ?? Plus.Training.PreferenceMethods.ForConditioning(Kind);
+
+    /// <summary>The seed in effect: <see cref="Seed"/> or 42.</summary>
+    public int EffectiveSeed => Seed ?? 42;
+
+    /// <summary>The learning rate in effect for a model of <paramref name="parameterCount"/> parameters.</summary>
+    /// <param name="parameterCount">The reward model's parameter count.</param>
+    /// <returns><see cref="LearningRate"/>, else the preset's.</returns>
+    public double EffectiveLearningRate(long parameterCount) => LearningRate ?? (Preset switch
+    {
+        TrainingPreset.Tiny => TinyLearningRate,
+        TrainingPreset.Paper => PaperLearningRate,
+        _ => parameterCount < TinyParameterLimit ? TinyLearningRate : PaperLearningRate,
+    });
+
+    /// <summary>The paper's values (appendix B) for 0.5B-3B models.</summary>
+    /// <returns>New options with <see cref="Preset"/> Paper.</returns>
+    public static BradleyTerryOptions Paper() => new() { Preset = TrainingPreset.Paper };
+
+    /// <summary>Values for small models trained from scratch, such as the embedded default model.</summary>
+    /// <returns>New options with <see cref="Preset"/> Tiny.</returns>
+    public static BradleyTerryOptions Tiny() => new() { Preset = TrainingPreset.Tiny };
 
     /// <summary>Checks every option.</summary>
     /// <returns>One message per problem, each naming the option (e.g. <c>Plus:Torch:BradleyTerry:BatchSize must be at least 1, found 0.</c>); empty when valid.</returns>
@@ -111,14 +145,16 @@ public sealed class BradleyTerryOptions
             if (!ok) errors.Add(string.Create(CultureInfo.InvariantCulture, $"{SectionName}:{name} must lie in [{min}, {max}{(maxInclusive ? "]" : ")")}, found {value}."));
         }
 
-        if (!Enum.IsDefined(Kind)) errors.Add($"{SectionName}:{nameof(Kind)} must be one of None, Summary, Context, Oracle, found {Kind}.");
+        if (!Enum.IsDefined(Kind) || Kind == ConditioningKind.Summary)
+            errors.Add($"{SectionName}:{nameof(Kind)} must be None (BTL), Context (ICL) or Oracle, found {Kind}; summaries (PLUS-untrained) are trained by PlusTrainer with TrainSummarizer = false.");
+        if (!Enum.IsDefined(Preset)) errors.Add($"{SectionName}:{nameof(Preset)} must be Auto, Tiny or Paper, found {Preset}.");
         if (Name is not null && string.IsNullOrWhiteSpace(Name)) errors.Add($"{SectionName}:{nameof(Name)} must not be blank.");
         AtLeast(nameof(Epochs), Epochs, 1);
         AtLeast(nameof(MaxSteps), MaxSteps, 0);
         AtLeast(nameof(BatchSize), BatchSize, 1);
         AtLeast(nameof(MicroBatchSize), MicroBatchSize, 0);
         if (MicroBatchSize > BatchSize) errors.Add($"{SectionName}:{nameof(MicroBatchSize)} ({MicroBatchSize}) must not exceed {nameof(BatchSize)} ({BatchSize}).");
-        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) errors.Add(string.Create(CultureInfo.InvariantCulture, $"{SectionName}:{nameof(LearningRate)} must be a positive number, found {LearningRate}."));
+        if (LearningRate is { } lr && (!(lr > 0) || !double.IsFinite(lr))) errors.Add(string.Create(CultureInfo.InvariantCulture, $"{SectionName}:{nameof(LearningRate)} must be a positive number, found {LearningRate}."));
         InRange(nameof(WarmupFraction), WarmupFraction, 0, 1, maxInclusive: false);
         InRange(nameof(MinLearningRateRatio), MinLearningRateRatio, 0, 1, maxInclusive: true);
         InRange(nameof(Beta1), Beta1, 0, 1, maxInclusive: false);
@@ -142,7 +178,7 @@ public sealed class BradleyTerryOptions
         AtLeast(nameof(EvalBatchSize), EvalBatchSize, 1);
         AtLeast(nameof(CheckpointEvery), CheckpointEvery, 0);
         AtLeast(nameof(KeepCheckpoints), KeepCheckpoints, 1);
-        AtLeast(nameof(Seed), Seed, 0);
+        if (Seed is { } seed) AtLeast(nameof(Seed), seed, 0);
         AtLeast(nameof(LogEvery), LogEvery, 1);
         if (CheckpointDirectory is not null && string.IsNullOrWhiteSpace(CheckpointDirectory)) errors.Add($"{SectionName}:{nameof(CheckpointDirectory)} must not be blank (use null for none).");
         if (MetricsPath is not null && string.IsNullOrWhiteSpace(MetricsPath)) errors.Add($"{SectionName}:{nameof(MetricsPath)} must not be blank (use null).");

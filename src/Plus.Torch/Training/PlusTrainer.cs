@@ -1,10 +1,15 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Plus.Data;
+using Plus.Inference;
+using Plus.Metrics;
 using Plus.Prompts;
 using Plus.Torch.Chat;
 using Plus.Torch.Lora;
 using Plus.Torch.Modeling;
+using Plus.Torch.Persistence;
 using Plus.Torch.Reward;
 using Plus.Torch.Rl;
 using Plus.Torch.Summarization;
@@ -20,23 +25,27 @@ namespace Plus.Torch.Training;
 /// PLUS co-training (paper Algorithm 1): for each batch of (target pair, user context), sample a summary of the
 /// context with the summarizer, reward it with log σ(r(chosen | z) − r(rejected | z)) from the current reward model,
 /// update the summarizer with PPO (LoRA actor, per-token KL to the adapter-disabled reference, critic initialised
-/// from the reward model, GAE), then update the reward model with the Bradley-Terry loss on the same pairs
-/// conditioned on the fresh summaries. With <see cref="PlusTrainerOptions.TrainSummarizer"/> false it is the
-/// PLUS-untrained ablation: summaries come from the frozen summarizer and only the reward model learns.
+/// from the reward model, GAE), then update the reward model with the Bradley-Terry loss (<see cref="BradleyTerryStep"/>)
+/// on the same pairs conditioned on the fresh summaries. With <see cref="PlusTrainerOptions.TrainSummarizer"/> false it
+/// is PLUS-untrained, the project's one definition of that ablation: the same loop with PPO left out, so summaries are
+/// sampled afresh from the frozen summarizer every step and only the reward model learns.
 /// </summary>
 /// <remarks>
 /// The trainer injects a LoRA adapter into the summarizer model it is given (the caller keeps owning the model and
-/// the reward model); it owns the adapter's optimizer, the critic and the checkpoints. Not thread-safe: do not
-/// generate with the summarizer elsewhere while it trains. Every step runs in a dispose scope.
+/// the reward model unless <c>ownsModels</c>); it owns the adapter's optimizer, the critic and the checkpoints. It runs
+/// in the shared <see cref="TrainingLoop"/> (order, progress, metrics, evaluation, checkpoints, fingerprinted resume,
+/// cancellation at any point: a step stops only before its first weight update). Not thread-safe.
 /// </remarks>
 public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
 {
     private const string AdapterFolder = "summarizer_adapter";
+    private const string RewardName = "reward_model";
     private readonly CausalLM _summarizerModel;
     private readonly ConditionedRewardModel _rewardModel;
     private readonly PlusTrainerOptions _options;
     private readonly ILogger? _logger;
     private readonly LoraAdapter? _adapter;
+    private readonly IReadOnlyList<IDisposable> _owned;
     private ValueModel? _critic;
 
     /// <summary>Creates a trainer.</summary>
@@ -46,29 +55,38 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
     /// <param name="options">Options; null for the tiny-model defaults.</param>
     /// <param name="logger">Optional logger for progress and warnings.</param>
     /// <param name="chatFormatter">The summarizer's chat format; null picks it from the tokenizer (ChatML by default).</param>
+    /// <param name="prompts">The summarizer's prompts (domain and templates, e.g. from <c>AddPlus()</c>); null uses the paper's templates of <see cref="PlusTrainerOptions.Domain"/>.</param>
+    /// <param name="maxSummaryWords">Words kept of each summary (<c>Plus:MaxSummaryWords</c>; default 50).</param>
+    /// <param name="ownsModels">When true the trained model disposes <paramref name="summarizerModel"/> and <paramref name="rewardModel"/> with itself.</param>
     public PlusTrainer(
         CausalLM summarizerModel, HfTokenizer tokenizer, ConditionedRewardModel rewardModel,
-        PlusTrainerOptions? options = null, ILogger? logger = null, IChatFormatter? chatFormatter = null)
+        PlusTrainerOptions? options = null, ILogger? logger = null, IChatFormatter? chatFormatter = null,
+        PromptRenderer? prompts = null, int maxSummaryWords = 50, bool ownsModels = false)
     {
         ArgumentNullException.ThrowIfNull(summarizerModel);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(rewardModel);
-        _options = options ?? new PlusTrainerOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSummaryWords, 1);
+        _options = (options ?? new PlusTrainerOptions()).Clone();
+        if (prompts is not null) _options.Domain = prompts.Domain;
         _options.Validate();
         _summarizerModel = summarizerModel;
         _rewardModel = rewardModel;
         _logger = logger;
+        _owned = ownsModels ? [rewardModel, summarizerModel] : [];
+        MaxSummaryWords = maxSummaryWords;
+        StartingPoint = StartingPointHash(summarizerModel, rewardModel.Model);
         if (_options.TrainSummarizer)
         {
-            _adapter = LoraAdapter.Inject(summarizerModel, new LoraSettings { Rank = _options.LoraRank, Alpha = _options.LoraAlpha }, _options.Seed);
+            _adapter = LoraAdapter.Inject(summarizerModel, new LoraSettings { Rank = _options.LoraRank, Alpha = _options.LoraAlpha }, _options.EffectiveSeed);
         }
 
         var generator = new TextGenerator(summarizerModel, tokenizer, chatFormatter);
-        Summarizer = new TorchUserSummarizer(generator, new PromptRenderer(_options.Domain), SummarizerOptions);
+        Summarizer = new TorchUserSummarizer(generator, prompts ?? new PromptRenderer(_options.Domain), SummarizerOptions);
     }
 
     /// <inheritdoc />
-    public string Name => _options.TrainSummarizer ? "PLUS" : "PLUS-untrained";
+    public string Name => _options.TrainSummarizer ? PreferenceMethods.Plus : PreferenceMethods.PlusUntrained;
 
     /// <summary>The summarizer (the policy with its adapter), usable for inference after training.</summary>
     public TorchUserSummarizer Summarizer { get; }
@@ -76,214 +94,110 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
     /// <summary>The summarizer's LoRA adapter (null for PLUS-untrained); save it with <see cref="LoraAdapter.Save"/>.</summary>
     public LoraAdapter? SummarizerAdapter => _adapter;
 
-    /// <summary>The options in use.</summary>
+    /// <summary>The options in use (a copy).</summary>
     public PlusTrainerOptions Options => _options;
 
-    /// <summary>How the summarizer samples during training and evaluation.</summary>
+    /// <summary>Words kept of each summary.</summary>
+    public int MaxSummaryWords { get; }
+
+    /// <summary>How the summarizer samples during training and evaluation (and after saving and loading).</summary>
     public SummarizerOptions SummarizerOptions => new()
     {
         Domain = _options.Domain,
         MaxSummaryTokens = _options.MaxSummaryTokens,
+        MaxSummaryWords = MaxSummaryWords,
         DoSample = _options.Temperature > 0,
         Temperature = _options.Temperature > 0 ? _options.Temperature : 1.0,
-        Seed = _options.Seed,
+        Seed = _options.EffectiveSeed,
         BatchSize = _options.RolloutBatchSize,
+        ModelName = Name,
     };
 
+    private string StartingPoint { get; }
+
     /// <inheritdoc />
-    public Task<IPreferenceModel> TrainAsync(
+    public async Task<ITrainedPreferenceModel> TrainAsync(
+        IReadOnlyList<PreferenceExample> train, IReadOnlyList<PreferenceExample>? eval = null,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        await TrainModelAsync(train, eval, progress, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Trains and returns the typed model (see <see cref="TrainAsync"/>).</summary>
+    /// <param name="train">Training examples.</param>
+    /// <param name="eval">Optional held-out examples, evaluated every <see cref="PlusTrainerOptions.EvalEvery"/> steps and at the end.</param>
+    /// <param name="progress">Receives a report after every step, and notices such as a resume.</param>
+    /// <param name="cancellationToken">Stops at any point; the last completed step is checkpointed when checkpointing is on.</param>
+    /// <returns>The trained model (it owns the models only when the trainer was built with <c>ownsModels</c>).</returns>
+    /// <exception cref="InvalidOperationException">The checkpoint folder holds a run with other data, options or base models.</exception>
+    public Task<TrainedModel> TrainModelAsync(
         IReadOnlyList<PreferenceExample> train, IReadOnlyList<PreferenceExample>? eval = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         if (train.Count == 0) throw new ArgumentException("PLUS needs at least one training example.", nameof(train));
-        return Task.Run(() => Train(train, progress, cancellationToken), cancellationToken);
+        return Task.Run(() => Train(train, eval is { Count: > 0 } ? eval : null, progress, cancellationToken), cancellationToken);
     }
 
-    private IPreferenceModel Train(IReadOnlyList<PreferenceExample> train, IProgress<TrainingProgress>? progress, CancellationToken ct)
+    private TrainedModel Train(IReadOnlyList<PreferenceExample> train, IReadOnlyList<PreferenceExample>? eval, IProgress<TrainingProgress>? progress, CancellationToken ct)
     {
-        int batch = Math.Min(_options.RolloutBatchSize, train.Count);
-        int stepsPerEpoch = (train.Count + batch - 1) / batch;
-        int totalSteps = stepsPerEpoch * _options.Epochs;
-        var device = _summarizerModel.Device;
-
-        // Optimizers and schedules.
-        var rmParams = _rewardModel.Model.TrainableParameters().Select(p => p.Parameter).ToList();
-        using var rmOptimizer = OptimizerFactory.CreateAdamW(rmParams, new AdamWSettings { LearningRate = _options.RewardLearningRate });
-        var rmSchedule = new LearningRateSchedule(_options.RewardLearningRate, totalSteps, _options.WarmupFraction, _options.MinLearningRateRatio);
-        AdamW? actorOptimizer = null, criticOptimizer = null;
-        PpoUpdater? ppo = null;
-        LearningRateSchedule? actorSchedule = null, criticSchedule = null;
-        IKlController kl = _options.AdaptiveKl
-            ? new AdaptiveKlController(_options.KlCoefficient, _options.TargetKl, _options.KlHorizon)
-            : new FixedKlController(_options.KlCoefficient);
-        if (_adapter is not null)
+        var optionsJson = OptionsJson();
+        var settings = new TrainingLoopSettings
         {
-            _critic ??= ValueModel.FromRewardModel(_rewardModel.Model);
-            var actorParams = _adapter.Parameters.ToList();
-            var criticParams = _critic.parameters().Where(p => p.requires_grad).ToList();
-            actorOptimizer = OptimizerFactory.CreateAdamW(actorParams, new AdamWSettings { LearningRate = _options.ActorLearningRate });
-            criticOptimizer = OptimizerFactory.CreateAdamW(criticParams, new AdamWSettings { LearningRate = _options.CriticLearningRate });
-            actorSchedule = new LearningRateSchedule(_options.ActorLearningRate, totalSteps, _options.WarmupFraction, _options.MinLearningRateRatio);
-            criticSchedule = new LearningRateSchedule(_options.CriticLearningRate, totalSteps, _options.WarmupFraction, _options.MinLearningRateRatio);
-            ppo = new PpoUpdater(_summarizerModel, _adapter.DisableAdapter, _critic, actorOptimizer, actorParams, criticOptimizer, criticParams,
-                _options.Ppo with { Temperature = SummarizerOptions.Temperature }); // PPO scores tokens at the rollouts' temperature
-        }
-
-        try
-        {
-            // Resume.
-            var store = _options.CheckpointDirectory is { } dir ? new CheckpointStore(dir, _options.KeepCheckpoints) : null;
-            int startStep = 0;
-            string? lastCheckpoint = null;
-            if (store?.OpenLatest() is { } reader)
-            {
-                startStep = (int)reader.State.Step;
-                if (reader.State.Seed != _options.Seed)
-                    throw new InvalidOperationException($"The checkpoint '{reader.Directory}' was written with seed {reader.State.Seed}, but the options say {_options.Seed}; resume with the same seed or another checkpoint directory.");
-                reader.LoadModule("reward_model", _rewardModel.Model);
-                reader.LoadOptimizer("reward_optimizer", rmOptimizer);
-                if (_adapter is not null)
-                {
-                    if (!File.Exists(Path.Combine(reader.GetPath(AdapterFolder), LoraAdapter.WeightsFileName)))
-                        throw new InvalidOperationException($"The checkpoint '{reader.Directory}' holds no summarizer adapter: it was written by a PLUS-untrained run.");
-                    _adapter.LoadWeights(reader.GetPath(AdapterFolder));
-                    reader.LoadModule("critic", _critic!);
-                    reader.LoadOptimizer("actor_optimizer", actorOptimizer!);
-                    reader.LoadOptimizer("critic_optimizer", criticOptimizer!);
-                }
-
-                if (reader.State.Values.TryGetValue("kl_coef", out double beta)) kl.Value = beta;
-                reader.RestoreRngState();
-                lastCheckpoint = reader.Directory;
-                if (_logger?.IsEnabled(LogLevel.Information) == true)
-                    _logger.LogInformation("Resuming {Name} from {Checkpoint} at step {Step}", Name, reader.Directory, startStep);
-            }
-
-            using var metrics = _options.MetricsPath is { } mp ? new MetricsJsonlWriter(mp, truncateAfterStep: startStep) : null;
-            var reporter = new ProgressReporter(Name.ToLowerInvariant(), totalSteps, progress, _logger, logEvery: 1, startStep: startStep);
-            int[]? order = null;
-            int orderEpoch = -1;
-
-            for (int step = startStep; step < totalSteps; step++)
-            {
-                if (ct.IsCancellationRequested)
-                {
-                    if (store is not null && step > startStep)
-                        lastCheckpoint = SaveCheckpoint(store, step, kl, rmOptimizer, actorOptimizer, criticOptimizer);
-                    ct.ThrowIfCancellationRequested();
-                }
-
-                int epoch = step / stepsPerEpoch;
-                if (epoch != orderEpoch)
-                {
-                    var shuffle = Seeding.CreateRandom(_options.Seed, 1_000_000 + epoch);
-                    order = Enumerable.Range(0, train.Count).OrderBy(_ => shuffle.Next()).ToArray();
-                    orderEpoch = epoch;
-                }
-
-                var examples = order!.Skip(step % stepsPerEpoch * batch).Take(batch).Select(i => train[i]).ToList();
-                var values = RunStep(step, examples, kl, ppo, rmOptimizer, rmParams, rmSchedule, actorSchedule, criticSchedule, actorOptimizer, criticOptimizer, lastCheckpoint, ct);
-                metrics?.Write(step + 1, values, Name);
-                reporter.Report(step + 1, values);
-                if (store is not null && ((step + 1) % _options.CheckpointEvery == 0 || step + 1 == totalSteps))
-                    lastCheckpoint = SaveCheckpoint(store, step + 1, kl, rmOptimizer, actorOptimizer, criticOptimizer);
-            }
-
-            return new RewardPreferenceModel(Name, ConditioningKind.Summary, _rewardModel, Summarizer, ownsModel: false);
-        }
-        finally
-        {
-            actorOptimizer?.Dispose();
-            criticOptimizer?.Dispose();
-        }
-    }
-
-    private Dictionary<string, double> RunStep(
-        int step, List<PreferenceExample> examples, IKlController kl, PpoUpdater? ppo,
-        AdamW rmOptimizer, List<Parameter> rmParams, LearningRateSchedule rmSchedule,
-        LearningRateSchedule? actorSchedule, LearningRateSchedule? criticSchedule,
-        AdamW? actorOptimizer, AdamW? criticOptimizer, string? lastCheckpoint, CancellationToken ct)
-    {
-        using var scope = NewDisposeScope();
-        var values = new Dictionary<string, double>(StringComparer.Ordinal);
-        var clock = Stopwatch.StartNew();
-
-        // 1. Sample a summary of each context with the current policy.
+            Method = Name,
+            ExampleCount = train.Count,
+            BatchSize = _options.RolloutBatchSize,
+            Epochs = _options.Epochs,
+            Seed = _options.EffectiveSeed,
+            CheckpointDirectory = _options.CheckpointDirectory,
+            CheckpointEvery = _options.CheckpointEvery,
+            KeepCheckpoints = _options.KeepCheckpoints,
+            MetricsPath = _options.MetricsPath,
+            EvalEvery = _options.EvalEvery,
+            HasEval = eval is not null,
+            LogEvery = 1,
+            Fingerprint = new RunFingerprint(DatasetFingerprint.Of(train), RunFingerprint.HashOptions(optionsJson), StartingPoint),
+        };
+        int totalSteps = settings.TotalSteps;
+        using var task = new StepTask(this, train, eval, totalSteps);
+        var result = new TrainingLoop(settings, _logger).Run(task, progress, ct);
+        _rewardModel.Model.HeadTrained = true;
+        _rewardModel.Model.eval();
         _summarizerModel.eval();
-        using var rollout = Summarizer.SummarizeForTraining(
-            examples.Select(e => e.Context).ToList(),
-            SummarizerOptions with { Seed = Seeding.Derive(_options.Seed, step) }, ct);
-        double generationSeconds = clock.Elapsed.TotalSeconds;
-
-        // 2. The summarizer's reward: log σ(r(chosen | z) − r(rejected | z)) under the current reward model.
-        var pairs = examples.Select((e, i) => new ConditionedPair(e.Target, UserConditioning.FromSummary(rollout.Summaries[i]))).ToList();
-        _rewardModel.Model.eval();
-        Tensor sequenceRewards;
-        using (no_grad())
+        return new TrainedModel(new TrainedModelParts
         {
-            var (chosen, rejected, _) = _rewardModel.ForwardPairs(pairs);
-            sequenceRewards = SummaryRewards(chosen, rejected).to(CPU);
+            Name = Name,
+            Conditioning = ConditioningKind.Summary,
+            RewardModel = _rewardModel,
+            Summarizer = Summarizer,
+            SummarizerAdapter = _adapter,
+            Metadata = new TrainingMetadata
+            {
+                Method = Name,
+                Seed = _options.EffectiveSeed,
+                Steps = result.Steps,
+                TrainExamples = train.Count,
+                DataFingerprint = settings.Fingerprint.Data,
+                FinalMetrics = result.FinalMetrics,
+                TrainedAt = DateTimeOffset.UtcNow,
+                LibraryVersion = TrainedModel.LibraryVersion,
+            },
+            TrainingOptions = optionsJson,
+            Owned = _owned,
+        });
+    }
+
+    private JsonObject OptionsJson()
+    {
+        var json = JsonSerializer.SerializeToNode(_options)!.AsObject();
+        foreach (var key in new[] { nameof(PlusTrainerOptions.CheckpointDirectory), nameof(PlusTrainerOptions.CheckpointEvery), nameof(PlusTrainerOptions.KeepCheckpoints), nameof(PlusTrainerOptions.MetricsPath), nameof(PlusTrainerOptions.SummarizerModelPath), nameof(PlusTrainerOptions.EvalEvery) })
+        {
+            json.Remove(key);
         }
 
-        double scoringSeconds = clock.Elapsed.TotalSeconds - generationSeconds;
-        values["reward_mean"] = sequenceRewards.mean().item<float>();
-        values["summary_tokens"] = rollout.NewTokenMask.sum().item<long>() / (double)examples.Count;
-        values["summary_words"] = rollout.Summaries.Average(s => s.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
-
-        // 3. PPO on the summarizer.
-        if (ppo is not null)
-        {
-            actorSchedule!.Apply(actorOptimizer!, step);
-            criticSchedule!.Apply(criticOptimizer!, step);
-            using var experience = ppo.MakeExperience(rollout.SequenceIds, rollout.AttentionMask, rollout.PromptLength, sequenceRewards, kl.Value);
-            bool frozen = step < _options.FreezeSummarizerSteps;
-            var stats = ppo.Update(experience, Seeding.CreateRandom(_options.Seed, 2_000_000 + step), step, lastCheckpoint, updateActor: !frozen, cancellationToken: ct);
-            values["summarizer_frozen"] = frozen ? 1 : 0;
-            double meanKl = MaskedTensorOps.Mean(experience.Kl, experience.ActionMask).item<float>() * (experience.ActionMask.sum().item<float>() / examples.Count);
-            values["kl"] = meanKl;
-            values["kl_coef"] = kl.Value;
-            values["policy_loss"] = stats.PolicyLoss;
-            values["clip_fraction"] = stats.ClipFraction;
-            values["approx_kl"] = stats.ApproxKl;
-            values["value_loss"] = stats.ValueLoss;
-            values["actor_grad_norm"] = stats.PolicyGradNorm;
-            kl.Update(meanKl, examples.Count);
-        }
-
-        double ppoSeconds = clock.Elapsed.TotalSeconds - generationSeconds - scoringSeconds;
-
-        // 4. The reward model: Bradley-Terry on the same pairs conditioned on the fresh summaries.
-        _rewardModel.Model.train();
-        rmSchedule.Apply(rmOptimizer, step);
-        double rmLoss = 0, correct = 0;
-        int seen = 0;
-        for (int start = 0; start < pairs.Count; start += _options.RewardMiniBatchSize)
-        {
-            ct.ThrowIfCancellationRequested();
-            using var inner = NewDisposeScope();
-            var chunk = pairs.Skip(start).Take(_options.RewardMiniBatchSize).ToList();
-            var output = _rewardModel.PairLoss(chunk);
-            LossGuard.ThrowIfNotFinite(output.Loss, step, "plus-reward-model", lastCheckpoint);
-            rmOptimizer.zero_grad();
-            output.Loss.backward();
-            GradientClipping.ClipByGlobalNorm(rmParams, 1.0);
-            rmOptimizer.step();
-            rmLoss += output.Loss.item<float>() * chunk.Count;
-            correct += output.CountCorrect();
-            seen += chunk.Count;
-        }
-
-        _rewardModel.Model.eval();
-        values["rm_loss"] = rmLoss / seen;
-        values["rm_accuracy"] = correct / seen;
-        values["generation_seconds"] = generationSeconds;
-        values["scoring_seconds"] = scoringSeconds;
-        values["ppo_seconds"] = ppoSeconds;
-        values["rm_seconds"] = clock.Elapsed.TotalSeconds - generationSeconds - scoringSeconds - ppoSeconds;
-        values["summaries_per_second"] = examples.Count / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
-        LossGuard.ThrowIfAnyNotFinite(values, step, "plus", lastCheckpoint);
-        return values;
+        json["Seed"] = _options.EffectiveSeed;
+        json[nameof(MaxSummaryWords)] = MaxSummaryWords;
+        json["Prompts"] = JsonSerializer.SerializeToNode(Summarizer.Renderer.Templates);
+        json["RewardPrompts"] = JsonSerializer.SerializeToNode(_rewardModel.Encoder.Renderer.Prompts.Templates);
+        return json;
     }
 
     /// <summary>
@@ -300,43 +214,183 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
         return nn.functional.logsigmoid(chosen.to_type(ScalarType.Float32) - rejected.to_type(ScalarType.Float32));
     }
 
-    private string SaveCheckpoint(CheckpointStore store, int step, IKlController kl, AdamW rmOptimizer, AdamW? actorOptimizer, AdamW? criticOptimizer)
-    {
-        var state = new TrainerState
-        {
-            Step = step,
-            Seed = _options.Seed,
-            Values = new Dictionary<string, double> { ["kl_coef"] = kl.Value },
-            Options = new JsonObject
-            {
-                ["method"] = Name,
-                ["rollout_batch_size"] = _options.RolloutBatchSize,
-                ["max_summary_tokens"] = _options.MaxSummaryTokens,
-            },
-        };
-        string path = store.Save(state, writer =>
-        {
-            writer.SaveModule("reward_model", _rewardModel.Model);
-            writer.SaveOptimizer("reward_optimizer", rmOptimizer);
-            if (_adapter is not null)
-            {
-                _adapter.Save(writer.GetPath(AdapterFolder));
-                writer.SaveModule("critic", _critic!);
-                writer.SaveOptimizer("actor_optimizer", actorOptimizer!);
-                writer.SaveOptimizer("critic_optimizer", criticOptimizer!);
-            }
-
-            writer.SaveRngState();
-        });
-        if (_logger?.IsEnabled(LogLevel.Information) == true)
-            _logger.LogInformation("{Name} checkpoint written to {Path}", Name, path);
-        return path;
-    }
-
-    /// <summary>Disposes the critic. The summarizer model, its adapter and the reward model stay with the caller.</summary>
+    /// <summary>Disposes the critic. The summarizer model, its adapter and the reward model stay with the caller (or the trained model).</summary>
     public void Dispose()
     {
         _critic?.Dispose();
         _critic = null;
+    }
+
+    private static string StartingPointHash(CausalLM summarizer, RewardModel reward)
+    {
+        string Part(nn.Module module, string? source) => source is null ? ContentHash.OfModule(module) : ContentHash.OfModelFolder(source);
+        using var scope = NewDisposeScope();
+        string headHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(reward.ScoreWeight.detach().cpu().to_type(ScalarType.Float32).data<float>().ToArray().AsSpan())));
+        return $"{Part(summarizer, summarizer.SourceDirectory)}:{Part(reward, reward.SourceDirectory)}:{headHash}";
+    }
+
+    /// <summary>One PLUS step and its checkpoint contents, plugged into the shared loop.</summary>
+    private sealed class StepTask : ITrainingTask, IDisposable
+    {
+        private readonly PlusTrainer _t;
+        private readonly IReadOnlyList<PreferenceExample> _train;
+        private readonly IReadOnlyList<PreferenceExample>? _eval;
+        private readonly BradleyTerryStep _rmStep;
+        private readonly IKlController _kl;
+        private readonly AdamW? _actorOptimizer;
+        private readonly AdamW? _criticOptimizer;
+        private readonly PpoUpdater? _ppo;
+        private readonly LearningRateSchedule? _actorSchedule;
+        private readonly LearningRateSchedule? _criticSchedule;
+
+        public StepTask(PlusTrainer trainer, IReadOnlyList<PreferenceExample> train, IReadOnlyList<PreferenceExample>? eval, int totalSteps)
+        {
+            _t = trainer;
+            _train = train;
+            _eval = eval;
+            var o = trainer._options;
+            var rmSchedule = new LearningRateSchedule(o.RewardLearningRate, totalSteps, o.WarmupFraction, o.MinLearningRateRatio);
+            _rmStep = new BradleyTerryStep(trainer._rewardModel, new AdamWSettings { LearningRate = o.RewardLearningRate }, rmSchedule) { StageName = "plus-reward-model" };
+            _kl = o.AdaptiveKl ? new AdaptiveKlController(o.KlCoefficient, o.TargetKl, o.KlHorizon) : new FixedKlController(o.KlCoefficient);
+            if (trainer._adapter is not null)
+            {
+                trainer._critic ??= ValueModel.FromRewardModel(trainer._rewardModel.Model);
+                var actorParams = trainer._adapter.Parameters.ToList();
+                var criticParams = trainer._critic.parameters().Where(p => p.requires_grad).ToList();
+                _actorOptimizer = OptimizerFactory.CreateAdamW(actorParams, new AdamWSettings { LearningRate = o.ActorLearningRate });
+                _criticOptimizer = OptimizerFactory.CreateAdamW(criticParams, new AdamWSettings { LearningRate = o.CriticLearningRate });
+                _actorSchedule = new LearningRateSchedule(o.ActorLearningRate, totalSteps, o.WarmupFraction, o.MinLearningRateRatio);
+                _criticSchedule = new LearningRateSchedule(o.CriticLearningRate, totalSteps, o.WarmupFraction, o.MinLearningRateRatio);
+                _ppo = new PpoUpdater(trainer._summarizerModel, trainer._adapter.DisableAdapter, trainer._critic, _actorOptimizer, actorParams, _criticOptimizer, criticParams,
+                    o.Ppo with { Temperature = trainer.SummarizerOptions.Temperature }); // PPO scores tokens at the rollouts' temperature
+            }
+        }
+
+        public string Stage => _t.Name.ToLowerInvariant();
+
+        public IReadOnlyDictionary<string, double> Step(TrainingStepContext context, CancellationToken ct)
+        {
+            var t = _t;
+            int step = context.Step;
+            var examples = context.Batch.Select(i => _train[i]).ToList();
+            using var scope = NewDisposeScope();
+            var values = new Dictionary<string, double>(StringComparer.Ordinal);
+            var clock = Stopwatch.StartNew();
+
+            // 1. Sample a summary of each context with the current policy (cancellable: no weight has changed yet).
+            t._summarizerModel.eval();
+            using var rollout = t.Summarizer.SummarizeForTraining(
+                examples.Select(e => e.Context).ToList(),
+                t.SummarizerOptions with { Seed = Seeding.Derive(t._options.EffectiveSeed, step) }, ct);
+            double generationSeconds = clock.Elapsed.TotalSeconds;
+
+            // 2. The summarizer's reward: log σ(r(chosen | z) − r(rejected | z)) under the current reward model.
+            var pairs = examples.Select((e, i) => new ConditionedPair(e.Target, UserConditioning.FromSummary(rollout.Summaries[i]))).ToList();
+            t._rewardModel.Model.eval();
+            Tensor sequenceRewards;
+            using (no_grad())
+            {
+                var (chosen, rejected, _) = t._rewardModel.ForwardPairs(pairs);
+                sequenceRewards = SummaryRewards(chosen, rejected).to(CPU);
+            }
+
+            ct.ThrowIfCancellationRequested(); // the last point before weights change; from here the step completes
+            double scoringSeconds = clock.Elapsed.TotalSeconds - generationSeconds;
+            values["reward_mean"] = sequenceRewards.mean().item<float>();
+            values["summary_tokens"] = rollout.NewTokenMask.sum().item<long>() / (double)examples.Count;
+            values["summary_words"] = rollout.Summaries.Average(s => s.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+
+            // 3. PPO on the summarizer.
+            if (_ppo is not null)
+            {
+                _actorSchedule!.Apply(_actorOptimizer!, step);
+                _criticSchedule!.Apply(_criticOptimizer!, step);
+                using var experience = _ppo.MakeExperience(rollout.SequenceIds, rollout.AttentionMask, rollout.PromptLength, sequenceRewards, _kl.Value);
+                bool frozen = step < t._options.FreezeSummarizerSteps;
+                var stats = _ppo.Update(experience, Seeding.CreateRandom(t._options.EffectiveSeed, 2_000_000 + step), step, context.LastCheckpoint, updateActor: !frozen, cancellationToken: CancellationToken.None);
+                values["summarizer_frozen"] = frozen ? 1 : 0;
+                double meanKl = MaskedTensorOps.Mean(experience.Kl, experience.ActionMask).item<float>() * (experience.ActionMask.sum().item<float>() / examples.Count);
+                values["kl"] = meanKl;
+                values["kl_coef"] = _kl.Value;
+                values["policy_loss"] = stats.PolicyLoss;
+                values["clip_fraction"] = stats.ClipFraction;
+                values["approx_kl"] = stats.ApproxKl;
+                values["value_loss"] = stats.ValueLoss;
+                values["actor_grad_norm"] = stats.PolicyGradNorm;
+                _kl.Update(meanKl, examples.Count);
+            }
+
+            double ppoSeconds = clock.Elapsed.TotalSeconds - generationSeconds - scoringSeconds;
+
+            // 4. The reward model: Bradley-Terry on the same pairs conditioned on the fresh summaries, one optimizer step
+            //    per mini-batch, all at this step's learning rate.
+            _rmStep.LastGoodCheckpoint = context.LastCheckpoint;
+            double rmLoss = 0, correct = 0;
+            int seen = 0;
+            for (int start = 0; start < pairs.Count; start += t._options.RewardMiniBatchSize)
+            {
+                var chunk = pairs.Skip(start).Take(t._options.RewardMiniBatchSize).ToList();
+                _rmStep.StepsTaken = step;
+                var result = _rmStep.Step(chunk, CancellationToken.None);
+                rmLoss += result.Loss * chunk.Count;
+                correct += result.Accuracy * chunk.Count;
+                seen += chunk.Count;
+            }
+
+            t._rewardModel.Model.eval();
+            values["rm_loss"] = rmLoss / seen;
+            values["rm_accuracy"] = correct / seen;
+            values["generation_seconds"] = generationSeconds;
+            values["scoring_seconds"] = scoringSeconds;
+            values["ppo_seconds"] = ppoSeconds;
+            values["rm_seconds"] = clock.Elapsed.TotalSeconds - generationSeconds - scoringSeconds - ppoSeconds;
+            values["summaries_per_second"] = examples.Count / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
+            LossGuard.ThrowIfAnyNotFinite(values, step, Stage, context.LastCheckpoint);
+            return values;
+        }
+
+        public void Save(CheckpointWriter writer)
+        {
+            _rmStep.Save(writer, RewardName);
+            writer.WriteJson("kl_controller.json", new Dictionary<string, double> { ["value"] = _kl.Value });
+            if (_t._adapter is not null)
+            {
+                _t._adapter.Save(writer.GetPath(AdapterFolder));
+                writer.SaveModule("critic", _t._critic!);
+                writer.SaveOptimizer("actor_optimizer", _actorOptimizer!);
+                writer.SaveOptimizer("critic_optimizer", _criticOptimizer!);
+            }
+        }
+
+        public void Load(CheckpointReader reader)
+        {
+            if (_t._adapter is not null && !File.Exists(Path.Combine(reader.GetPath(AdapterFolder), LoraAdapter.WeightsFileName)))
+                throw new InvalidDataException($"The checkpoint '{reader.Directory}' holds no summarizer adapter: it was written by a PLUS-untrained run.");
+            _rmStep.Load(reader, RewardName);
+            _kl.Value = reader.ReadJson<Dictionary<string, double>>("kl_controller.json")["value"];
+            if (_t._adapter is not null)
+            {
+                _t._adapter.LoadWeights(reader.GetPath(AdapterFolder));
+                reader.LoadModule("critic", _t._critic!);
+                reader.LoadOptimizer("actor_optimizer", _actorOptimizer!);
+                reader.LoadOptimizer("critic_optimizer", _criticOptimizer!);
+            }
+        }
+
+        public IReadOnlyDictionary<string, double> Evaluate(CancellationToken cancellationToken)
+        {
+            var evaluation = new ConditionedPreferenceModel(_t.Summarizer, _t._rewardModel, new ConditionedPreferenceModelOptions { Name = _t.Name, SummaryBatchSize = int.MaxValue });
+            var probabilities = evaluation.PredictChosenProbabilitiesAsync(_eval!, cancellationToken).GetAwaiter().GetResult();
+            _t._rewardModel.Model.eval();
+            return BradleyTerryTrainer.EvaluationMetrics(PreferenceAccuracy.Compute(_eval!, probabilities));
+        }
+
+        public void Dispose()
+        {
+            _rmStep.Dispose();
+            _actorOptimizer?.Dispose();
+            _criticOptimizer?.Dispose();
+        }
     }
 }

@@ -101,8 +101,16 @@ public sealed class PlusTrainerOptions
     [Range(0.0, 1.0)]
     public double MinLearningRateRatio { get; set; } = 0.1;
 
-    /// <summary>Seed of sampling, shuffling and initialization.</summary>
-    public int Seed { get; set; } = 42;
+    /// <summary>Seed of sampling, shuffling and initialization; null (default) takes <c>Plus:Seed</c> through DI, else 42.</summary>
+    [Range(0, int.MaxValue)]
+    public int? Seed { get; set; }
+
+    /// <summary>The seed in effect: <see cref="Seed"/> or 42.</summary>
+    public int EffectiveSeed => Seed ?? 42;
+
+    /// <summary>Evaluate on the held-out examples every this many steps (0, the default: only after the last step).</summary>
+    [Range(0, int.MaxValue)]
+    public int EvalEvery { get; set; }
 
     /// <summary>Where checkpoints go (null: none). A run pointed at a folder with a checkpoint resumes from it.</summary>
     public string? CheckpointDirectory { get; set; }
@@ -117,6 +125,11 @@ public sealed class PlusTrainerOptions
 
     /// <summary>The metrics JSONL file (null: none); one line per step.</summary>
     public string? MetricsPath { get; set; }
+
+    /// <summary>The tiny-model values (the defaults): sized for the embedded default model on a CPU.</summary>
+    /// <param name="domain">The prompt domain.</param>
+    /// <returns>New options.</returns>
+    public static PlusTrainerOptions Tiny(PromptDomain domain) => new() { Domain = domain };
 
     /// <summary>The paper's values (appendix B, table 9) for a domain; Pets uses a KL of 0.001 and batches of 128/32.</summary>
     public static PlusTrainerOptions Paper(PromptDomain domain) => new()

@@ -86,6 +86,19 @@ public sealed partial class ProgressReporter
         return report;
     }
 
+    /// <summary>Reports a notice (for example that training resumed) to the progress sink and the log.</summary>
+    /// <param name="step">Steps done so far.</param>
+    /// <param name="message">The notice, one line.</param>
+    /// <returns>The report sent.</returns>
+    public TrainingProgress Announce(int step, string message)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(message);
+        var report = new TrainingProgress(Stage, step, TotalSteps, new Dictionary<string, double>(), Elapsed, null) { Message = message };
+        _progress?.Report(report);
+        if (_logger is not null) LogProgress(_logger, report);
+        return report;
+    }
+
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "{Progress}")]
     private static partial void LogProgress(ILogger logger, TrainingProgress progress);
 }

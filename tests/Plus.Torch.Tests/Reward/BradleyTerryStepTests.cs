@@ -9,7 +9,7 @@ namespace Plus.Torch.Tests.Reward;
 public class BradleyTerryStepTests
 {
     private static List<ConditionedPair> Pairs(int n, ConditioningKind kind = ConditioningKind.Oracle) =>
-        [.. RewardFixture.SmallPets(n, 0).Train.Select(e => new ConditionedPair(e.Target, ExampleConditioning.For(e, kind)))];
+        [.. RewardFixture.SmallPets(n, 0).Train.Select(e => new ConditionedPair(e.Target, Plus.Inference.PreferenceConditioning.For(e, kind)))];
 
     [Fact]
     public void Gradient_accumulation_over_micro_batches_gives_the_full_batch_update()

@@ -1,3 +1,4 @@
+using Plus.Torch.Persistence;
 using System.Text.Json;
 using Plus.Data;
 using Plus.Torch.Lora;
@@ -48,8 +49,8 @@ public class BradleyTerryTrainerTests
 
         Assert.Equal(6, afterResume.Items[0].Step);
         Assert.Equal(12, afterResume.Items[^1].Step);
-        var a = uninterrupted.Model.Model.TrainableParameters();
-        var b = resumed.Model.Model.TrainableParameters();
+        var a = uninterrupted.RewardModel.Model.TrainableParameters();
+        var b = resumed.RewardModel.Model.TrainableParameters();
         Assert.Equal(a.Select(p => p.Name), b.Select(p => p.Name));
         for (int i = 0; i < a.Count; i++)
         {
@@ -69,8 +70,8 @@ public class BradleyTerryTrainerTests
         var other = Options();
         other.Seed = 12;
         using var b = await Trainer(other).TrainModelAsync(Data.Train);
-        var pa = a.Model.Model.TrainableParameters();
-        var pb = b.Model.Model.TrainableParameters();
+        var pa = a.RewardModel.Model.TrainableParameters();
+        var pb = b.RewardModel.Model.TrainableParameters();
         Assert.Contains(Enumerable.Range(0, pa.Count), i => !pa[i].Parameter.allclose(pb[i].Parameter, 0, 0));
     }
 
@@ -80,7 +81,7 @@ public class BradleyTerryTrainerTests
         using var dir = new TempDirectory();
         var options = Options(dir.Path);
         options.CheckpointEvery = 2;
-        RewardPreferenceModel? captured = null;
+        TrainedModel? captured = null;
         ConditionedRewardModel? model = null;
         var trainer = new BradleyTerryTrainer(options, () => model = RewardFixture.TinyModel(seed: 21));
         var poison = new Reports(p =>
@@ -173,20 +174,6 @@ public class BradleyTerryTrainerTests
     }
 
     [Fact]
-    public async Task Summary_conditioning_asks_the_summarizer_once_per_distinct_context()
-    {
-        var summarizer = new CountingSummarizer();
-        var options = Options(kind: ConditioningKind.Summary);
-        options.MaxSteps = 1;
-        var trainer = new BradleyTerryTrainer(options, () => RewardFixture.TinyModel(seed: 21), summarizer);
-        using var trained = await trainer.TrainModelAsync(Data.Train);
-
-        Assert.Equal("PLUS-untrained", trainer.Name);
-        Assert.Equal(ConditioningKind.Summary, trained.Kind);
-        Assert.Equal(Data.Train.Select(e => e.Context).Distinct().Count(), summarizer.Contexts);
-    }
-
-    [Fact]
     public async Task Names_follow_the_conditioning_kind()
     {
         foreach (var (kind, name) in new[] { (ConditioningKind.None, "BTL"), (ConditioningKind.Context, "ICL"), (ConditioningKind.Oracle, "Oracle") })
@@ -209,17 +196,6 @@ public class BradleyTerryTrainerTests
         {
             Items.Add(value);
             onReport?.Invoke(value);
-        }
-    }
-
-    private sealed class CountingSummarizer : IUserSummarizer
-    {
-        public int Contexts { get; private set; }
-
-        public Task<IReadOnlyList<UserSummary>> SummarizeAsync(IReadOnlyList<UserContext> contexts, CancellationToken cancellationToken = default)
-        {
-            Contexts += contexts.Count;
-            return Task.FromResult<IReadOnlyList<UserSummary>>([.. contexts.Select(c => new UserSummary($"likes the first of {c.Pairs.Count} pairs"))]);
         }
     }
 }

@@ -12,7 +12,7 @@ public class ConditionedRewardModelTests
         var data = RewardFixture.SmallPets(12, 0).Train;
         var queries = data.SelectMany(e => new[]
         {
-            new RewardQuery(e.Target.Prompt, e.Target.Chosen, ExampleConditioning.For(e, ConditioningKind.Context)),
+            new RewardQuery(e.Target.Prompt, e.Target.Chosen, Plus.Inference.PreferenceConditioning.For(e, ConditioningKind.Context)),
             new RewardQuery(e.Target.Prompt, e.Target.Rejected, UserConditioning.None),
         }).ToList();
         using var model = RewardFixture.TinyModel(batchSize: 5);
@@ -35,7 +35,7 @@ public class ConditionedRewardModelTests
     {
         using var scope = NewDisposeScope();
         var data = RewardFixture.SmallPets(6, 0).Train;
-        var pairs = data.Select(e => new ConditionedPair(e.Target, ExampleConditioning.For(e, ConditioningKind.Oracle))).ToList();
+        var pairs = data.Select(e => new ConditionedPair(e.Target, Plus.Inference.PreferenceConditioning.For(e, ConditioningKind.Oracle))).ToList();
         using var model = RewardFixture.TinyModel();
         model.Model.eval();
 
@@ -105,7 +105,7 @@ public class ConditionedRewardModelTests
     {
         var data = RewardFixture.SmallPets(4, 0).Train;
         using var model = RewardFixture.TinyModel();
-        using var method = new RewardPreferenceModel("Oracle", ConditioningKind.Oracle, model, ownsModel: false);
+        var method = new Plus.Inference.ConditionedPreferenceModel(null, model, new Plus.Inference.ConditionedPreferenceModelOptions { Name = "Oracle", Kind = ConditioningKind.Oracle });
         var probabilities = await method.PredictChosenProbabilitiesAsync(data);
         for (int i = 0; i < data.Count; i++)
         {
@@ -119,8 +119,8 @@ public class ConditionedRewardModelTests
     public void Oracle_conditioning_needs_the_oracle_text_and_names_the_user()
     {
         var example = RewardFixture.SmallPets(2, 0).Train[0] with { OraclePreference = null };
-        var ex = Assert.Throws<ArgumentException>(() => ExampleConditioning.For(example, ConditioningKind.Oracle));
+        var ex = Assert.Throws<ArgumentException>(() => Plus.Inference.PreferenceConditioning.For(example, ConditioningKind.Oracle));
         Assert.Contains(example.UserId, ex.Message, StringComparison.Ordinal);
-        Assert.Equal(ConditioningKind.Context, ExampleConditioning.For(example, ConditioningKind.Context).Kind);
+        Assert.Equal(ConditioningKind.Context, Plus.Inference.PreferenceConditioning.For(example, ConditioningKind.Context).Kind);
     }
 }

@@ -62,7 +62,7 @@ internal static class RewardFixture
         {
             foreach (var kind in new[] { ConditioningKind.None, ConditioningKind.Context, ConditioningKind.Oracle })
             {
-                corpus.Add(encoder.RenderText(new RewardQuery(example.Target.Prompt, example.Target.Chosen, ExampleConditioning.For(example, kind))));
+                corpus.Add(encoder.RenderText(new RewardQuery(example.Target.Prompt, example.Target.Chosen, Plus.Inference.PreferenceConditioning.For(example, kind))));
             }
         }
 

@@ -2,7 +2,7 @@ using Plus.Inference;
 
 namespace Plus.Core.Tests.Inference;
 
-public sealed class SummaryPreferencePredictorTests
+public sealed class ConditionedPreferencePredictorTests
 {
     private static readonly Conversation Prompt = Conversation.FromUser("Please talk about one kind of pets.");
 
@@ -17,7 +17,7 @@ public sealed class SummaryPreferencePredictorTests
     {
         var summarizer = new FakeSummarizer();
         var rewards = new FakeRewardModel(Score);
-        var predictor = new SummaryPreferencePredictor(summarizer, rewards);
+        var predictor = new ConditionedPreferencePredictor(summarizer, rewards);
 
         var prediction = await predictor.PredictAsync(Context("dogs"), Prompt, "dogs", "cats");
 
@@ -40,7 +40,7 @@ public sealed class SummaryPreferencePredictorTests
     public async Task An_edited_summary_bypasses_the_summarizer()
     {
         var summarizer = new FakeSummarizer();
-        var predictor = new SummaryPreferencePredictor(summarizer, new FakeRewardModel(Score));
+        var predictor = new ConditionedPreferencePredictor(summarizer, new FakeRewardModel(Score));
         var edited = UserSummary.FromUser("likes cats");
 
         var prediction = await predictor.PredictAsync(Context("dogs"), Prompt, "dogs", "cats", edited);
@@ -59,7 +59,7 @@ public sealed class SummaryPreferencePredictorTests
         using var cts = new CancellationTokenSource();
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            new SummaryPreferencePredictor(summarizer, rewards).PredictAsync(Context("dogs"), Prompt, "dogs", "cats", cancellationToken: cts.Token));
+            new ConditionedPreferencePredictor(summarizer, rewards).PredictAsync(Context("dogs"), Prompt, "dogs", "cats", cancellationToken: cts.Token));
         Assert.Empty(summarizer.Calls);
         Assert.Empty(rewards.Calls);
     }

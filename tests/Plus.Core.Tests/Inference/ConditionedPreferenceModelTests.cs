@@ -3,7 +3,7 @@ using Plus.Inference;
 
 namespace Plus.Core.Tests.Inference;
 
-public sealed class SummaryPreferenceModelTests
+public sealed class ConditionedPreferenceModelTests
 {
     private static readonly Conversation Prompt = Conversation.FromUser("Please talk about one kind of pets.");
 
@@ -28,7 +28,7 @@ public sealed class SummaryPreferenceModelTests
         };
         var summarizer = new FakeSummarizer();
         var rewards = new FakeRewardModel(Score);
-        var model = new SummaryPreferenceModel(summarizer, rewards, new SummaryPreferenceModelOptions { SummaryBatchSize = 2, RewardBatchSize = 4 });
+        var model = new ConditionedPreferenceModel(summarizer, rewards, new ConditionedPreferenceModelOptions { SummaryBatchSize = 2, RewardBatchSize = 4 });
 
         var probabilities = await model.PredictChosenProbabilitiesAsync(examples);
 
@@ -48,7 +48,7 @@ public sealed class SummaryPreferenceModelTests
         var summarizer = new FakeSummarizer();
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        var model = new SummaryPreferenceModel(summarizer, new FakeRewardModel(Score));
+        var model = new ConditionedPreferenceModel(summarizer, new FakeRewardModel(Score));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => model.PredictChosenProbabilitiesAsync([Example("u", "dogs", "dogs", "cats")], cts.Token));
         Assert.Empty(summarizer.Calls);
     }
@@ -56,7 +56,7 @@ public sealed class SummaryPreferenceModelTests
     [Fact]
     public void Options_out_of_range_are_rejected()
     {
-        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new SummaryPreferenceModel(new FakeSummarizer(), new FakeRewardModel(Score), new SummaryPreferenceModelOptions { RewardBatchSize = 1 }));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new ConditionedPreferenceModel(new FakeSummarizer(), new FakeRewardModel(Score), new ConditionedPreferenceModelOptions { RewardBatchSize = 1 }));
         Assert.Contains("RewardBatchSize", ex.Message, StringComparison.Ordinal);
     }
 
@@ -69,7 +69,7 @@ public sealed class SummaryPreferenceModelTests
         services.AddPlus().AddSummaryPreferencePredictor();
         using var provider = services.BuildServiceProvider();
         var predictor = provider.GetRequiredService<IPreferencePredictor>();
-        Assert.IsType<SummaryPreferencePredictor>(predictor);
+        Assert.IsType<ConditionedPreferencePredictor>(predictor);
         var prediction = await predictor.PredictAsync(Context("dogs"), Prompt, "dogs", "cats");
         Assert.True(prediction.PrefersFirst);
 
