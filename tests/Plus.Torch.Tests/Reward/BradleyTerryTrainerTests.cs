@@ -48,6 +48,7 @@ public class BradleyTerryTrainerTests
         using var resumed = await Trainer(Options(dirB.Path)).TrainModelAsync(Data.Train, Data.Test, afterResume);
 
         Assert.Equal(6, afterResume.Items[0].Step);
+        Assert.Contains(afterResume.Notices, n => n.Contains("resuming from checkpoint", StringComparison.Ordinal) && n.Contains("at step 5/12", StringComparison.Ordinal));
         Assert.Equal(12, afterResume.Items[^1].Step);
         var a = uninterrupted.RewardModel.Model.TrainableParameters();
         var b = resumed.RewardModel.Model.TrainableParameters();
@@ -158,7 +159,7 @@ public class BradleyTerryTrainerTests
         other.BatchSize = 6;
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => Trainer(other).TrainModelAsync(Data.Train));
         Assert.Contains("belongs to another run", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("batch_size", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("the training options differ", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -192,8 +193,16 @@ public class BradleyTerryTrainerTests
     {
         public List<TrainingProgress> Items { get; } = [];
 
+        public List<string> Notices { get; } = [];
+
         public void Report(TrainingProgress value)
         {
+            if (value.Message is not null)
+            {
+                Notices.Add(value.Message);
+                return;
+            }
+
             Items.Add(value);
             onReport?.Invoke(value);
         }

@@ -163,7 +163,7 @@ public sealed class PlusTrainerTests : IDisposable
         using (var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, Options(checkpoints: dir)))
         {
             var steps = new List<int>();
-            await trainer.TrainAsync(_train, progress: new SyncProgress(p => steps.Add(p.Step)));
+            await trainer.TrainAsync(_train, progress: new SyncProgress(p => { if (p.Message is null) steps.Add(p.Step); }));
             Assert.Equal([4], steps);
             Assert.Equal(uninterrupted, ScoreProbe(rewardModel), 4);
         }
