@@ -380,6 +380,7 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
 
         public IReadOnlyDictionary<string, double> Evaluate(CancellationToken cancellationToken)
         {
+            _t._summarizerModel.eval();
             var evaluation = new ConditionedPreferenceModel(_t.Summarizer, _t._rewardModel, new ConditionedPreferenceModelOptions { Name = _t.Name, SummaryBatchSize = int.MaxValue });
             var probabilities = evaluation.PredictChosenProbabilitiesAsync(_eval!, cancellationToken).GetAwaiter().GetResult();
             _t._rewardModel.Model.eval();

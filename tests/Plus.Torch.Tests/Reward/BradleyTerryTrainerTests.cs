@@ -148,6 +148,58 @@ public class BradleyTerryTrainerTests
     }
 
     [Fact]
+    public async Task Cancelling_inside_a_step_keeps_the_last_completed_step_and_resumes_to_the_uninterrupted_result()
+    {
+        using var dirA = new TempDirectory();
+        var plain = Options(dirA.Path);
+        plain.MicroBatchSize = 2; // two forwards per step: the cancel lands between them, before the optimizer step
+        using var uninterrupted = await Trainer(plain).TrainModelAsync(Data.Train);
+
+        using var dirB = new TempDirectory();
+        var formatter = new ArmedFormatter();
+        var options = Options(dirB.Path);
+        options.MicroBatchSize = 2;
+        using var cts = new CancellationTokenSource();
+        var trainer = new BradleyTerryTrainer(options, () => new ConditionedRewardModel(
+            RewardModel.Create(RewardFixture.TinyConfig(), 21), new RewardTextEncoder(RewardFixture.PetsTokenizer, formatter, RewardFixture.PetsRenderer, 512), 16));
+        var arm = new Reports(p => { if (p.Step == 5) formatter.OnNextFormat = cts.Cancel; });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => trainer.TrainModelAsync(Data.Train, null, arm, cts.Token));
+        Assert.Equal(5, arm.Items[^1].Step);
+        Assert.Equal(5, new CheckpointStore(dirB.Path).OpenLatest()!.State.Step);
+
+        var resumedReports = new Reports();
+        using var resumed = await trainer.TrainModelAsync(Data.Train, null, resumedReports);
+        Assert.Equal(6, resumedReports.Items[0].Step);
+        var a = uninterrupted.RewardModel.Model.TrainableParameters();
+        var b = resumed.RewardModel.Model.TrainableParameters();
+        for (int i = 0; i < a.Count; i++)
+        {
+            Assert.True(a[i].Parameter.allclose(b[i].Parameter, rtol: 0, atol: 1e-6), $"{a[i].Name} differs after a mid-step cancel and resume");
+        }
+    }
+
+    [Fact]
+    public async Task A_finished_run_is_reused_only_with_the_same_data_and_says_so()
+    {
+        using var dir = new TempDirectory();
+        using (await Trainer(Options(dir.Path)).TrainModelAsync(Data.Train))
+        {
+        }
+
+        var again = new Reports();
+        using (await Trainer(Options(dir.Path)).TrainModelAsync(Data.Train, null, again))
+        {
+        }
+
+        Assert.Empty(again.Items);
+        Assert.Contains(again.Notices, n => n.Contains("already finished (12/12 steps)", StringComparison.Ordinal));
+
+        var otherData = Data.Train.Reverse().ToList();
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => Trainer(Options(dir.Path)).TrainModelAsync(otherData));
+        Assert.Contains("the training data differ", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_checkpoint_of_another_run_is_not_resumed()
     {
         using var dir = new TempDirectory();

@@ -17,6 +17,7 @@ public class TorchBackendRegistrationTests
         var services = new ServiceCollection();
         services.AddPlus().AddTorchBackend(o =>
         {
+            o.ModelPath = " ";
             o.Device = "tpu";
             o.DType = "int8";
             o.ChatFormat = "alpaca";
@@ -24,9 +25,9 @@ public class TorchBackendRegistrationTests
         });
         using var provider = services.BuildServiceProvider();
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None));
-        Assert.Contains("Plus:Torch:ModelPath is required", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Plus:Torch:ModelPath must not be blank (leave it unset for the embedded default model).", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Plus:Torch:Device must be cpu, cuda, cuda:N or auto, found 'tpu'.", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("Plus:Torch:DType must be one of float32, bfloat16, float16, found 'int8'.", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Plus:Torch:DType must be one of auto, float32, bfloat16, float16, found 'int8'.", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Plus:Torch:ChatFormat must be one of chatml, llama3 or unset, found 'alpaca'.", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Plus:Torch:MaxSequenceLength must be at least 16, found 4.", ex.Message, StringComparison.Ordinal);
     }
@@ -42,36 +43,53 @@ public class TorchBackendRegistrationTests
     }
 
     [Fact]
-    public async Task The_backend_serves_an_IRewardModel_loaded_from_a_causal_lm_with_a_seeded_head()
+    public void The_backend_refuses_an_IRewardModel_from_a_language_model_whose_head_was_never_trained()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Plus:Torch:ModelPath"] = TinyChat,
-            ["Plus:Torch:HeadSeed"] = "3",
-            ["Plus:Torch:MaxSequenceLength"] = "128",
-        }).Build();
         var services = new ServiceCollection();
-        services.AddPlus(o => o.Domain = "pets").AddTorchBackend(configuration.GetSection(TorchBackendOptions.SectionName));
+        services.AddPlus(o => o.Domain = "pets").AddTorchBackend(o => o.ModelPath = TinyChat);
         using var provider = services.BuildServiceProvider();
-        await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
+        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IRewardModel>());
+        Assert.Contains("without a trained reward head", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("AddPlusModel", ex.Message, StringComparison.Ordinal);
+    }
 
-        var rewardModel = provider.GetRequiredService<IRewardModel>();
-        var typed = Assert.IsType<ConditionedRewardModel>(rewardModel);
-        Assert.Same(typed, provider.GetRequiredService<ConditionedRewardModel>());
-        Assert.Equal(128, typed.Encoder.MaxLength);
-        var queries = new[]
+    [Fact]
+    public async Task The_backend_serves_an_IRewardModel_from_a_reward_model_folder()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "plus-rm-folder-" + Guid.NewGuid().ToString("N"));
+        try
         {
-            new RewardQuery(Conversation.FromUser("Please talk about one kind of pets."), "Cats are curious.", UserConditioning.FromOracle("This user prefers cats over dogs.")),
-            new RewardQuery(Conversation.FromUser("Please talk about one kind of pets."), "Dogs are loyal.", UserConditioning.None),
-        };
-        var scores = await rewardModel.ScoreAsync(queries);
-        Assert.All(scores, s => Assert.True(float.IsFinite(s)));
+            using (var source = RewardModel.FromPretrained(TinyChat, newHeadSeed: 3)) source.SavePretrained(folder);
+            foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json" }) File.Copy(Path.Combine(TinyChat, f), Path.Combine(folder, f));
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Plus:Torch:ModelPath"] = folder,
+                ["Plus:Torch:MaxSequenceLength"] = "128",
+            }).Build();
+            var services = new ServiceCollection();
+            services.AddPlus(o => o.Domain = "pets").AddTorchBackend(configuration.GetSection(TorchBackendOptions.SectionName));
+            using var provider = services.BuildServiceProvider();
+            await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
 
-        // The same seed gives the same head as a model built by hand.
-        using var manual = new ConditionedRewardModel(
-            RewardModel.FromPretrained(TinyChat, newHeadSeed: 3),
-            provider.GetRequiredService<ConditionedRewardModelFactory>().CreateEncoder());
-        Assert.Equal(scores, manual.Score(queries));
+            var rewardModel = provider.GetRequiredService<IRewardModel>();
+            var typed = Assert.IsType<ConditionedRewardModel>(rewardModel);
+            Assert.True(typed.Model.HeadTrained);
+            Assert.Equal(128, typed.Encoder.MaxLength);
+            var queries = new[]
+            {
+                new RewardQuery(Conversation.FromUser("Please talk about one kind of pets."), "Cats are curious.", UserConditioning.FromOracle("This user prefers cats over dogs.")),
+                new RewardQuery(Conversation.FromUser("Please talk about one kind of pets."), "Dogs are loyal.", UserConditioning.None),
+            };
+            var scores = await rewardModel.ScoreAsync(queries);
+            using var manual = new ConditionedRewardModel(
+                RewardModel.FromPretrained(TinyChat, newHeadSeed: 3),
+                provider.GetRequiredService<ConditionedRewardModelFactory>().CreateEncoder());
+            Assert.Equal(scores, manual.Score(queries));
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]

@@ -170,6 +170,86 @@ public sealed class PlusTrainerTests : IDisposable
     }
 
     [Fact]
+    public async Task Cancelling_inside_a_step_keeps_the_last_completed_step_and_resumes_to_the_uninterrupted_result()
+    {
+        float uninterrupted;
+        using (var summarizer = CausalLM.FromPretrained(ModelDir))
+        using (var rewardModel = NewRewardModel())
+        using (var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, Options(checkpoints: Path.Combine(_work, "a"))))
+        {
+            await trainer.TrainAsync(_train);
+            uninterrupted = ScoreProbe(rewardModel);
+        }
+
+        string dir = Path.Combine(_work, "b");
+        var options = Options(checkpoints: dir);
+        options.CheckpointEvery = 100; // nothing on disk until the cancel: the loop must write step 3's checkpoint itself
+        var formatter = new ArmedFormatter();
+        using (var summarizer = CausalLM.FromPretrained(ModelDir))
+        using (var rewardModel = NewRewardModel())
+        using (var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, options, chatFormatter: formatter))
+        {
+            using var cts = new CancellationTokenSource();
+            // Armed after step 3: step 4 renders its summarizer prompts, the token is cancelled, generation stops inside the step.
+            var progress = new SyncProgress(p => { if (p.Step == 3) formatter.OnNextFormat = cts.Cancel; });
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => trainer.TrainAsync(_train, progress: progress, cancellationToken: cts.Token));
+        }
+
+        Assert.Equal(3, new CheckpointStore(dir).OpenLatest()!.State.Step);
+        using (var summarizer = CausalLM.FromPretrained(ModelDir))
+        using (var rewardModel = NewRewardModel())
+        using (var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, options))
+        {
+            var notices = new List<string>();
+            await trainer.TrainAsync(_train, progress: new SyncProgress(p => { if (p.Message is not null) notices.Add(p.Message); }));
+            Assert.Contains(notices, n => n.Contains("at step 3/4", StringComparison.Ordinal));
+            Assert.Equal(uninterrupted, ScoreProbe(rewardModel), 4);
+        }
+    }
+
+    [Fact]
+    public async Task A_checkpoint_of_other_data_is_refused()
+    {
+        string dir = Path.Combine(_work, "c");
+        using (var summarizer = CausalLM.FromPretrained(ModelDir))
+        using (var rewardModel = NewRewardModel())
+        using (var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, Options(checkpoints: dir)))
+        {
+            await trainer.TrainAsync(_train);
+        }
+
+        using (var summarizer = CausalLM.FromPretrained(ModelDir))
+        using (var rewardModel = NewRewardModel())
+        using (var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, Options(checkpoints: dir)))
+        {
+            var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => trainer.TrainAsync(_train.Reverse().ToList()));
+            Assert.Contains("the training data differ", ex.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Evaluation_on_held_out_examples_is_recorded_in_the_metrics()
+    {
+        string metrics = Path.Combine(_work, "eval", "metrics.jsonl");
+        var options = Options();
+        options.MetricsPath = metrics;
+        options.EvalEvery = 2;
+        var eval = new PetsDatasetBuilder(new PetsDatasetOptions { Seed = 3 }).Build().Test.Take(6).ToList();
+        using var summarizer = CausalLM.FromPretrained(ModelDir);
+        using var rewardModel = NewRewardModel();
+        using var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, options);
+        using var model = await trainer.TrainModelAsync(_train, eval);
+        var lines = File.ReadAllLines(metrics).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(4, lines.Count);
+        Assert.False(lines[0].TryGetProperty("eval_accuracy", out _));
+        Assert.True(lines[1].TryGetProperty("eval_accuracy", out _));
+        Assert.True(lines[3].TryGetProperty("eval_accuracy_controversial", out var last));
+        var report = Plus.Metrics.PreferenceAccuracy.Compute(eval, await model.PredictChosenProbabilitiesAsync(eval));
+        Assert.Equal(report.Groups[Plus.Data.ExampleGroups.Controversial].Accuracy, last.GetDouble(), 6);
+        Assert.Equal(last.GetDouble(), model.Metadata.FinalMetrics["eval_accuracy_controversial"], 6);
+    }
+
+    [Fact]
     public async Task A_non_finite_loss_stops_with_a_clear_error_and_keeps_the_last_good_checkpoint()
     {
         string dir = Path.Combine(_work, "nan");
