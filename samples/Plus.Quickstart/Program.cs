@@ -1,6 +1,8 @@
 // Plus.Sdk quickstart: builds Pets and Pets-OOD, trains BTL, PLUS-untrained and PLUS on the embedded tiny model,
 // evaluates each on the Pets test split and on Pets-OOD, prints a table shaped like the paper's Table 1 and the
-// summaries of a dog-preferring and a cat-preferring user before and after PPO, and writes checkpoints, metrics and
+// summaries of a dog-preferring and a cat-preferring user before and after PPO, checks that editing a PLUS summary
+// (naming the other animal) flips its predictions, and writes checkpoints, metrics, each trained model in the
+// portable format (artifacts/quickstart/models/<method>/, docs/trained-models.md) and
 // artifacts/quickstart/results.json (schema: docs/results.md).
 //
 //   dotnet run --project samples/Plus.Quickstart -c Release [-- --seed 7 --out artifacts/quickstart --model-dir DIR --fresh]
@@ -18,6 +20,7 @@ using Plus.Metrics;
 using Plus.Prompts;
 using Plus.Torch;
 using Plus.Torch.Modeling;
+using Plus.Torch.Persistence;
 using Plus.Torch.Reward;
 using Plus.Torch.Runtime;
 using Plus.Torch.Tokenization;
@@ -74,7 +77,7 @@ var table = new ResultsTable();
 var results = new JsonObject();
 var progress = new Progress<TrainingProgress>(p =>
 {
-    if (p.Step % 10 == 0 || p.Step == p.TotalSteps) Console.WriteLine("  " + p);
+    if (p.Message is not null || p.Step % 10 == 0 || p.Step == p.TotalSteps) Console.WriteLine("  " + p);
 });
 
 // --methods picks a subset (comma-separated) for quick experiments; the table then has only those rows.
@@ -91,10 +94,12 @@ if (methods.Contains("BTL"))
             CheckpointDirectory = Path.Combine(outDir, "btl", "checkpoints"), CheckpointEvery = 20,
             MetricsPath = Path.Combine(outDir, "btl", "metrics.jsonl"), LogEvery = 10,
         },
-        () => btlModel);
+        () => btlModel,
+        ownsModels: false);
     Console.WriteLine($"[BTL] training on {pets.Train.Count} pairs ({Elapsed()})");
-    var model = await trainer.TrainModelAsync(pets.Train, progress: progress, cancellationToken: cts.Token);
+    using var model = await trainer.TrainModelAsync(pets.Train, progress: progress, cancellationToken: cts.Token);
     await EvaluateAsync("BTL", model);
+    await SaveAsync(model);
 }
 
 // 3. PLUS-untrained and PLUS: summarizer + summary-conditioned reward model.
@@ -132,7 +137,7 @@ foreach (bool trainSummarizer in new[] { false, true })
     }
 
     Console.WriteLine($"[{name}] co-training on {pets.Train.Count} examples, rollout batch {options.RolloutBatchSize} ({Elapsed()})");
-    var model = await trainer.TrainAsync(pets.Train, progress: progress, cancellationToken: cts.Token);
+    using var model = await trainer.TrainModelAsync(pets.Train, progress: progress, cancellationToken: cts.Token);
     if (trainSummarizer)
     {
         foreach (var user in new[] { dogUser, catUser })
@@ -141,6 +146,8 @@ foreach (bool trainSummarizer in new[] { false, true })
 
     await EvaluateAsync(name, model);
     await DescribeSummariesAsync(name, trainer.Summarizer);
+    await EditedSummariesAsync(name, model);
+    await SaveAsync(model);
 }
 
 // 4. Report.
@@ -215,6 +222,58 @@ async Task DescribeSummariesAsync(string method, IUserSummarizer summarizer)
         results[dataset]![method]!["summaries_naming_preferred"] = Math.Round(fraction, 4);
         Console.WriteLine($"[{method}] {dataset}: {naming} of {users.Count} test users' summaries name their animal first ({Elapsed()})");
     }
+}
+
+// Users can read and edit their summaries: for every controversial Pets test pair, swap the animal the model's summary
+// names (dogs ↔ cats) and predict again with the edited summary. The share of predictions that flip side says whether the
+// reward model reads the summary.
+async Task EditedSummariesAsync(string method, TrainedModel model)
+{
+    var controversial = pets.Test.Where(e => e.Group == ExampleGroups.Controversial).ToList();
+    var summaries = await model.SummarizeAsync(controversial.Select(e => e.Context), cts.Token);
+    int tested = 0, flipped = 0;
+    foreach (var example in controversial)
+    {
+        string text = summaries[example.Context].Text;
+        string edited = SwapAnimals(text);
+        if (edited == text) continue;
+        tested++;
+        var t = example.Target;
+        var before = await model.Predictor.PredictAsync(example.Context, t.Prompt, t.Chosen, t.Rejected, summaries[example.Context], cts.Token);
+        var after = await model.Predictor.PredictAsync(example.Context, t.Prompt, t.Chosen, t.Rejected, UserSummary.FromUser(edited), cts.Token);
+        if ((before.ProbabilityFirst > 0.5) != (after.ProbabilityFirst > 0.5)) flipped++;
+    }
+
+    double share = tested == 0 ? 0 : flipped / (double)tested;
+    results["pets"]![method]!["edited_summary_flips"] = Math.Round(share, 4);
+    results["pets"]![method]!["edited_summaries_tested"] = tested;
+    Console.WriteLine($"[{method}] pets: editing the summary to name the other animal flips {flipped} of {tested} controversial predictions ({Elapsed()})");
+}
+
+static string SwapAnimals(string text)
+{
+    var words = text.Split(' ');
+    for (int i = 0; i < words.Length; i++)
+    {
+        foreach (var (a, b) in new[] { ("Dogs", "Cats"), ("Cats", "Dogs"), ("dogs", "cats"), ("cats", "dogs"), ("Dog", "Cat"), ("Cat", "Dog"), ("dog", "cat"), ("cat", "dog") })
+        {
+            if (words[i].StartsWith(a, StringComparison.Ordinal))
+            {
+                words[i] = b + words[i][a.Length..];
+                break;
+            }
+        }
+    }
+
+    return string.Join(' ', words);
+}
+
+// Each trained method in the portable format (docs/trained-models.md); reload it anywhere with TrainedModel.Load or AddPlusModel.
+async Task SaveAsync(TrainedModel model)
+{
+    string dir = Path.Combine(outDir, "models", model.Name.ToLowerInvariant());
+    await model.SaveAsync(dir, cts.Token);
+    Console.WriteLine($"[{model.Name}] saved to {dir} ({Elapsed()})");
 }
 
 string Elapsed() => FormattableString.Invariant($"{clock.Elapsed.TotalSeconds:F0}s");
