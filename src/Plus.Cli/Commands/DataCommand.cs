@@ -135,10 +135,11 @@ internal static class DataCommand
         var maxTrain = CliOptions.Count("--max-train-conversations", "Most conversations per user used for training and contexts.", defaults.MaxTrainConversations, 1);
         var testPairs = CliOptions.Count("--test-pairs-per-user", "Test targets from each user's held-out conversation.", defaults.TestPairsPerUser, 1);
         var noProfile = new Option<bool>("--no-profile") { Description = "Leave the stated-preference profile out of the contexts." };
+        var keepUnrated = new Option<bool>("--keep-unrated-users") { Description = "Keep users without all eight stated-preference ratings (the paper leaves them out)." };
         var seed = CliOptions.Seed();
         var command = new Command("prism", "Build the paper's PRISM data set from the real PRISM files as DIR/train.jsonl and DIR/test.jsonl.")
         {
-            input, output, context, minConversations, minPairs, maxTrain, testPairs, noProfile, seed,
+            input, output, context, minConversations, minPairs, maxTrain, testPairs, noProfile, keepUnrated, seed,
         };
         command.SetAction((parse, ct) => CliError.RunAsync(parse, async (stdout, _, token) =>
         {
@@ -151,6 +152,7 @@ internal static class DataCommand
                 MaxTrainConversations = parse.GetValue(maxTrain),
                 TestPairsPerUser = parse.GetValue(testPairs),
                 IncludeProfile = !parse.GetValue(noProfile),
+                RequireStatedPreferences = !parse.GetValue(keepUnrated),
                 Seed = parse.GetValue(seed),
             };
             var split = await new PrismDatasetBuilder(options).BuildAsync(

@@ -66,5 +66,12 @@ public class DataCommandTests
         Assert.Equal(new[] { "user1", "user2", "user3" }, test.Select(e => e.UserId));
         Assert.NotEmpty(train);
         Assert.All(train.Concat(test), e => Assert.Null(e.Context.Profile));
+
+        // user5 has no stated preferences: left out unless asked for.
+        var keep = PlusTool.NewScratchFolder();
+        var kept = await PlusTool.RunAsync(
+            "data", "prism", "--input", PlusTool.Fixture("data", "prism-mini"), "--out", keep, "--keep-unrated-users", "--min-conversations", "2", "--min-pairs", "0");
+        Assert.True(kept.ExitCode == 0, kept.ToString());
+        Assert.Contains("user5", (await PreferenceJsonl.ReadAllAsync(Path.Combine(keep, "test.jsonl"))).Select(e => e.UserId));
     }
 }

@@ -21,7 +21,9 @@ internal static class PlusTool
     public static async Task<ToolResult> RunAsync(params string[] args)
     {
         Assert.True(File.Exists(Dll), $"The tool was not built beside the tests: {Dll}");
-        var start = new ProcessStartInfo("dotnet")
+        // `dotnet test` names the host it runs under; fall back to the one on PATH.
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path && File.Exists(path) ? path : "dotnet";
+        var start = new ProcessStartInfo(host)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
