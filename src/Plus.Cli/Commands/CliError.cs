@@ -18,8 +18,17 @@ internal static class CliError
             await work(output, error, cancellationToken).ConfigureAwait(false);
             return 0;
         }
+        catch (ArgumentException ex)
+        {
+            // A builder's option check (the values passed its range checks but not the data's or each other's):
+            // print the reason without .NET's "(Parameter 'x')" and "Actual value was" suffixes.
+            var message = ex.Message.Split('\n')[0];
+            var parameter = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+            await error.WriteLineAsync($"error: {(parameter >= 0 ? message[..parameter] : message)}").ConfigureAwait(false);
+            return 1;
+        }
         catch (Exception ex) when (ex is PreferenceDataException or FileNotFoundException or DirectoryNotFoundException
-                                       or InvalidDataException or InvalidOperationException or ArgumentException or IOException
+                                       or InvalidDataException or InvalidOperationException or IOException
                                        or UnauthorizedAccessException)
         {
             await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);

@@ -18,6 +18,7 @@ public class ErrorTests
             { ["data", "pets"], "Option '--out' is required" },
             { ["data", "pets", "--out", outDir, "--seed", "abc"], "Cannot parse argument 'abc' for option '--seed'" },
             { ["data", "pets", "--out", outDir, "--train-examples", "-1"], "Option '--train-examples' must be at least 0, found -1." },
+            { ["data", "pets", "--out", outDir, "--context-pairs", "100000"], "error: The training pool has only 6400 distinct Dog vs Cat pairs, fewer than ContextPairs (100000) plus the controversial targets per user (1); lower ContextPairs or ExamplesPerUser.\n" },
             { ["data", "uf-p", "--input", "missing.jsonl", "--out", outDir], "File does not exist: 'missing.jsonl'" },
             { ["data", "uf-p", "--input", hh, "--out", outDir, "--variant", "3"], "Option '--variant' must be 2 or 4, found 3." },
             { ["data", "prism", "--input", "no-such-folder", "--out", outDir], "Directory does not exist: 'no-such-folder'" },
