@@ -1,0 +1,30 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+
+namespace Plus.Cli.Commands;
+
+/// <summary>The <c>plus</c> command tree (System.CommandLine) and its entry point.</summary>
+internal static class PlusCommandLine
+{
+    /// <summary>Builds the root command with every sub-command.</summary>
+    public static Command Create()
+    {
+        // A plain command named "plus" (a RootCommand would take the assembly's name, Plus.Cli, in usage lines).
+        var root = new Command(
+            "plus",
+            "plus: personalized preference learning with PLUS (Preference Learning Using Summarization). " +
+            "Builds the paper's data sets, imports your preference files split by user, and plots training metrics.");
+        root.Options.Add(new HelpOption());
+        root.Options.Add(new VersionOption());
+        root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(PlotCommand.Create());
+        return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code (0 success, 1 any error).</summary>
+    public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        return await Create().Parse(args).InvokeAsync(configuration).ConfigureAwait(false);
+    }
+}

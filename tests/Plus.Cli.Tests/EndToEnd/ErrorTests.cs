@@ -1,0 +1,51 @@
+namespace Plus.Cli.Tests.EndToEnd;
+
+/// <summary>Every documented error gives a non-zero exit and names what is wrong (docs/cli.md, "Errors").</summary>
+public class ErrorTests
+{
+    public static TheoryData<string[], string> Errors()
+    {
+        var hh = PlusTool.Fixture("cli", "hh-personas.jsonl");
+        var hhBad = PlusTool.Fixture("cli", "hh-bad.jsonl");
+        var trlBad = PlusTool.Fixture("cli", "trl-bad.jsonl");
+        var metrics = PlusTool.Fixture("cli", "metrics.jsonl");
+        var outDir = Path.Combine(Path.GetTempPath(), "plus-cli-tests", "errors-out");
+        return new TheoryData<string[], string>
+        {
+            { ["frob"], "Unrecognized command or argument 'frob'" },
+            { ["data"], "Required command was not provided" },
+            { ["data", "pets", "--out", outDir, "--bogus"], "Unrecognized command or argument '--bogus'" },
+            { ["data", "pets"], "Option '--out' is required" },
+            { ["data", "pets", "--out", outDir, "--seed", "abc"], "Cannot parse argument 'abc' for option '--seed'" },
+            { ["data", "pets", "--out", outDir, "--train-examples", "-1"], "Option '--train-examples' must be at least 0, found -1." },
+            { ["data", "pets", "--out", outDir, "--context-pairs", "100000"], "error: The training pool has only 6400 distinct Dog vs Cat pairs, fewer than ContextPairs (100000) plus the controversial targets per user (1); lower ContextPairs or ExamplesPerUser.\n" },
+            { ["data", "uf-p", "--input", "missing.jsonl", "--out", outDir], "File does not exist: 'missing.jsonl'" },
+            { ["data", "uf-p", "--input", hh, "--out", outDir, "--variant", "3"], "Option '--variant' must be 2 or 4, found 3." },
+            { ["data", "prism", "--input", "no-such-folder", "--out", outDir], "Directory does not exist: 'no-such-folder'" },
+            { ["data", "import", "--format", "xml", "--input", hh, "--out", outDir], "Argument 'xml' not recognized" },
+            { ["data", "import", "--format", "hh", "--input", "missing.jsonl", "--out", outDir, "--user-field", "u"], "File does not exist: 'missing.jsonl'" },
+            { ["data", "import", "--format", "hh", "--input", hh, "--out", outDir], "--format hh needs '--user-field F'" },
+            { ["data", "import", "--format", "hh", "--input", hh, "--out", outDir, "--user-field", "a", "--user-type-field", "b"], "cannot be used together" },
+            { ["data", "import", "--format", "jsonl", "--input", hh, "--out", outDir, "--user-field", "u"], "Option '--user-field' does not apply to --format jsonl" },
+            { ["data", "import", "--format", "hh", "--input", hh, "--out", outDir, "--user-type-field", "persona", "--test-fraction", "1.5"], "Option '--test-fraction' must be in [0, 1], found 1.5." },
+            { ["data", "import", "--format", "hh", "--input", hh, "--out", outDir, "--user-type-field", "persona", "--context-pairs", "0"], "must be at least 1 with '--user-type-field'" },
+            { ["data", "import", "--format", "hh", "--input", hhBad, "--out", outDir, "--user-type-field", "persona"], $"error: {hhBad} line 4: field 'rejected' is missing (use --skip-bad" },
+            { ["data", "import", "--format", "hh", "--input", hh, "--out", outDir, "--user-field", "user_id"], $"error: {hh} line 1: field 'user_id' is missing" },
+            { ["data", "import", "--format", "trl", "--input", trlBad, "--out", outDir, "--user-field", "user_id"], $"error: {trlBad} line 2: field 'chosen[0].role' must be 'user', 'assistant' or 'system', found 'robot'" },
+            { ["data", "import", "--format", "hh", "--input", hh, "--out", outDir, "--user-type-field", "persona", "--context-pairs", "14", "--test-fraction", "0.5"], "error: User type 'concise' has 8 row(s) on the test side" },
+            { ["plot", "--metrics", "missing.jsonl", "--out", "x.png"], "File does not exist: 'missing.jsonl'" },
+            { ["plot", "--metrics", metrics, "--out", "x.png", "--width", "20000"], "Option '--width' must be at most 10000, found 20000." },
+            { ["plot", "--metrics", hh, "--out", Path.Combine(outDir, "x.png")], $"error: {hh} line 1: field 'step' must be a number" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Errors))]
+    public async Task A_documented_error_exits_non_zero_with_its_message(string[] args, string message)
+    {
+        var result = await PlusTool.RunAsync(args);
+        Assert.True(result.ExitCode != 0, result.ToString());
+        Assert.Contains(message, result.Error);
+        Assert.DoesNotContain("   at ", result.Error); // a message, not a stack trace
+    }
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+
+namespace Plus.Cli.Tests.EndToEnd;
+
+/// <summary>Runs the built tool (<c>dotnet Plus.Cli.dll</c>, copied beside the tests) as a separate process.</summary>
+internal static class PlusTool
+{
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "Plus.Cli.dll");
+
+    public static string Fixture(params string[] parts) =>
+        Path.Combine(new[] { AppContext.BaseDirectory, "fixtures" }.Concat(parts).ToArray());
+
+    public static string NewScratchFolder()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "plus-cli-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        return folder;
+    }
+
+    /// <summary>Runs <c>plus ARGS</c> in the test folder and waits for it.</summary>
+    public static async Task<ToolResult> RunAsync(params string[] args)
+    {
+        Assert.True(File.Exists(Dll), $"The tool was not built beside the tests: {Dll}");
+        // `dotnet test` names the host it runs under; fall back to the one on PATH.
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path && File.Exists(path) ? path : "dotnet";
+        var start = new ProcessStartInfo(host)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Dll);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        // A hang guard only (the tests assert on results, never on time).
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(guard.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"plus {string.Join(' ', args)} did not exit.");
+        }
+
+        return new ToolResult(process.ExitCode, await stdout, await stderr);
+    }
+}
+
+/// <summary>What one run of the tool gave.</summary>
+internal sealed record ToolResult(int ExitCode, string Output, string Error)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Output}\n--- stderr\n{Error}";
+}

@@ -1,0 +1,85 @@
+using System.Text.RegularExpressions;
+using Plus.Cli.Progress;
+using Plus.Training;
+using Spectre.Console.Testing;
+
+namespace Plus.Cli.Tests.Progress;
+
+public class TrainingProgressDisplayTests
+{
+    private static TrainingProgress Report(string stage, int step, int total, double loss, TimeSpan? eta = null) =>
+        new(stage, step, total, new Dictionary<string, double> { ["loss"] = loss, ["lr"] = 0.001, ["accuracy"] = 0.75 }, TimeSpan.FromSeconds(step), eta);
+
+    [Fact]
+    public void Plain_lines_come_at_most_once_per_interval_per_stage_plus_each_stages_first_and_last_step()
+    {
+        var clock = new ManualTimeProvider();
+        var output = new StringWriter();
+        var writer = new PlainProgressWriter(output, new TrainingProgressDisplayOptions { PlainInterval = TimeSpan.FromSeconds(10), TimeProvider = clock });
+
+        for (var step = 1; step <= 10; step++)
+        {
+            writer.Report(Report("bt-train", step, 10, 1.0 / step, TimeSpan.FromSeconds(10 - step)));
+            clock.Advance(TimeSpan.FromSeconds(3));
+        }
+
+        writer.Report(Report("ppo", 1, 0, 0.5));
+
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // Step 1 (first), then every 10 s at 3 s a step: steps 5 and 9, then step 10 (last); then ppo's first report.
+        Assert.Equal(new[] { "1/10", "5/10", "9/10", "10/10", "1" }, lines.Select(l => Regex.Match(l, @"step (\S+)").Groups[1].Value));
+        Assert.Equal("[bt-train] step 1/10 (10%) loss=1 accuracy=0.75 elapsed 1s eta 9s", lines[0]);
+        Assert.Equal("[ppo] step 1 loss=0.5 accuracy=0.75 elapsed 1s", lines[^1]);
+    }
+
+    [Fact]
+    public void Chosen_key_metrics_are_shown_in_order_and_others_left_out()
+    {
+        var output = new StringWriter();
+        var writer = new PlainProgressWriter(output, new TrainingProgressDisplayOptions { KeyMetrics = ["lr", "loss", "missing"] });
+        writer.Report(Report("x", 2, 4, 0.25));
+        Assert.Equal("[x] step 2/4 (50%) lr=0.001 loss=0.25 elapsed 2s", output.ToString().Trim());
+    }
+
+    [Fact]
+    public async Task Redirected_output_gets_plain_lines_and_the_work_result_is_returned()
+    {
+        var output = new StringWriter();
+        var result = await TrainingProgressDisplay.RunAsync(
+            (progress, _) =>
+            {
+                progress.Report(Report("eval", 1, 2, 0.3));
+                progress.Report(Report("eval", 2, 2, 0.2));
+                return Task.FromResult(42);
+            },
+            new TrainingProgressDisplayOptions { Interactive = false, PlainOutput = output });
+
+        Assert.Equal(42, result);
+        Assert.Equal(2, output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public async Task An_interactive_console_gets_a_live_bar_per_stage_with_steps_eta_and_metrics()
+    {
+        var console = new TestConsole().Interactive().Width(160);
+        await TrainingProgressDisplay.RunAsync(
+            async (progress, _) =>
+            {
+                progress.Report(Report("bt-train", 4, 4, 0.125));
+                progress.Report(Report("ppo", 3, 8, 0.5, TimeSpan.FromSeconds(95)));
+                await Task.Yield();
+            },
+            new TrainingProgressDisplayOptions { Interactive = true, Console = console });
+
+        var screen = console.Output;
+        Assert.Contains("bt-train", screen);
+        Assert.Contains("4/4", screen);
+        Assert.Contains("ppo", screen);
+        Assert.Contains("3/8", screen);
+        Assert.Contains("eta 1m35s", screen);
+        Assert.Contains("loss=0.5 accuracy=0.75", screen);
+        Assert.Contains("37%", screen); // Spectre rounds down
+        Assert.Contains("100%", screen);
+        Assert.Contains("elapsed 3s", screen); // the report's own elapsed time
+    }
+}
