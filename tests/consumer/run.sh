@@ -21,12 +21,17 @@ phase() { echo "packages: $1 ($((SECONDS - start)) s)"; }
 version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props | head -1)
 [ -n "$version" ] || fail "no <Version> in Directory.Build.props"
 feed=$work/feed
+# One build of the two leaves (Plus.Baselines brings Core and Torch; incremental after .ci/run's test build), then
+# four packs without building again.
+for project in src/Plus.Baselines/Plus.Baselines.csproj src/Plus.Models.Tiny/Plus.Models.Tiny.csproj; do
+  dotnet build "$project" -c Release > "$work/pack.log" 2>&1 || { tail -30 "$work/pack.log"; fail "dotnet build $project"; }
+done
 for project in src/Plus.Core/Plus.Core.csproj src/Plus.Torch/Plus.Torch.csproj src/Plus.Baselines/Plus.Baselines.csproj src/Plus.Models.Tiny/Plus.Models.Tiny.csproj; do
   dir=$(dirname "$project")
   for api in PublicAPI.Shipped.txt PublicAPI.Unshipped.txt; do
     [ -f "$dir/$api" ] || fail "$dir/$api is missing (public API tracking)"
   done
-  dotnet pack "$project" -c Release -o "$feed" > "$work/pack.log" 2>&1 || { cat "$work/pack.log"; fail "dotnet pack $project"; }
+  dotnet pack "$project" -c Release --no-build -o "$feed" > "$work/pack.log" 2>&1 || { tail -30 "$work/pack.log"; fail "dotnet pack $project"; }
 done
 phase "packed $version into $feed"
 
