@@ -1,4 +1,4 @@
-// Makes the embedded default model of Plus.Sdk (src/Plus.Torch/DefaultModels/plus-tiny-qwen2): a tiny
+// Makes the embedded default model of Plus.Sdk (src/Plus.Models.Tiny/plus-tiny-qwen2): a tiny
 // Qwen2-architecture model with a vocabulary cut from Qwen's tokenizer, pretrained briefly on (a) the Pets
 // training sentences as chat answers and (b) template-made "past choices -> ##Summary" examples about other
 // subjects (SummarizationWarmStartBuilder). See docs/plus.md, "How the default model was made".
@@ -15,7 +15,7 @@ using Plus.Torch.Tokenization;
 using Plus.Torch.Training;
 using static TorchSharp.torch;
 
-string outDir = Arg("--out", "src/Plus.Torch/DefaultModels/plus-tiny-qwen2");
+string outDir = Arg("--out", "src/Plus.Models.Tiny/plus-tiny-qwen2");
 string qwenTokenizer = Arg("--qwen-tokenizer", "tests/fixtures/tokenizer/tokenizer.json.gz");
 int steps = int.Parse(Arg("--steps", "1500"), CultureInfo.InvariantCulture);
 int seed = int.Parse(Arg("--seed", "20261128"), CultureInfo.InvariantCulture);

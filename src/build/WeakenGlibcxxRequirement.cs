@@ -2,8 +2,9 @@ using System;
 using System.IO;
 using System.Text;
 
-// MSBuild inline task (see TorchSharpNativeFix.targets). Written for this project; the ELF layout follows the
-// System V gABI (Elf64_Ehdr, Elf64_Shdr, Elf64_Verneed, Elf64_Vernaux).
+// MSBuild inline task (see Plus.Torch.targets; packed as buildTransitive/ content of Plus.Torch, never compiled into
+// an application). Written for this project; the ELF layout follows the System V gABI (Elf64_Ehdr, Elf64_Shdr,
+// Elf64_Verneed, Elf64_Vernaux). It only ever rewrites the build or publish output's copies, never the NuGet cache.
 public class PlusWeakenGlibcxxRequirement : Microsoft.Build.Utilities.Task
 {
     [Microsoft.Build.Framework.Required]
@@ -16,22 +17,24 @@ public class PlusWeakenGlibcxxRequirement : Microsoft.Build.Utilities.Task
     {
         if (SystemHasVersion()) return true;
         var seen = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
+        var patched = new System.Collections.Generic.List<string>();
         foreach (var item in Files)
         {
             string path = Path.GetFullPath(item.ItemSpec);
             if (!seen.Add(path) || !File.Exists(path)) continue;
             try
             {
-                int changed = Weaken(path, Version);
-                if (changed > 0)
-                    Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
-                        "Plus.Sdk: system libstdc++ lacks " + Version + "; marked that requirement weak in " + path + " so TorchSharp loads on this Linux.");
+                if (Weaken(path, Version) > 0) patched.Add(path);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is InvalidDataException)
             {
                 Log.LogWarning("Plus.Sdk: could not patch " + path + " for " + Version + ": " + ex.Message);
             }
         }
+        if (patched.Count > 0)
+            Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
+                "Plus.Torch: system libstdc++ lacks " + Version + "; marked that requirement weak in " + string.Join("; ", patched) +
+                " so TorchSharp loads on this Linux (PlusSkipTorchSharpNativeFix=true turns this off).");
         return !Log.HasLoggedErrors;
     }
 
@@ -112,9 +115,15 @@ public class PlusWeakenGlibcxxRequirement : Microsoft.Build.Utilities.Task
         }
         if (changed > 0)
         {
+            // Keep the copied file's timestamp: MSBuild's incremental copy compares size and time, so the patched
+            // output copy counts as up to date and is neither copied again nor patched again on the next build.
+            DateTime written = File.GetLastWriteTimeUtc(path);
             string tmp = path + "." + Guid.NewGuid().ToString("N") + ".plus-tmp";
             File.WriteAllBytes(tmp, d);
-            File.Replace(tmp, path, null); // a rename: readers see the old or the new file, never half of one
+            File.SetLastWriteTimeUtc(tmp, written);
+            // A rename: readers see the old or the new file, never half of one, and a hard link to the NuGet
+            // cache's file is replaced rather than written through.
+            File.Replace(tmp, path, null);
         }
         return changed;
     }

@@ -39,7 +39,7 @@ public sealed class LocalChatClientOptionsValidator : IValidateOptions<LocalChat
         }
         else if (!DefaultModels.IsTinyQwen2Available)
         {
-            errors.Add($"{Section}:{nameof(options.ModelDirectory)} is not set and this build of Plus.Torch does not embed the default model '{DefaultModels.TinyQwen2}'; set it to a Hugging Face model folder.");
+            errors.Add($"{Section}:{nameof(options.ModelDirectory)} is not set and the default model '{DefaultModels.TinyQwen2}' is not available (its package {DefaultModels.TinyQwen2Package} is not referenced); set it to a Hugging Face model folder or add {DefaultModels.TinyQwen2Package}.");
         }
 
         if (string.IsNullOrWhiteSpace(options.Device))

@@ -8,10 +8,11 @@ using static TorchSharp.torch;
 namespace Plus.Torch;
 
 /// <summary>
-/// The default models embedded in Plus.Torch. <c>plus-tiny-qwen2</c> is a tiny Qwen2-architecture model (with a
-/// vocabulary cut from Qwen's tokenizer) made by <c>samples/Plus.DefaultModels</c>; its Hugging Face folder
-/// (<c>config.json</c>, <c>model.safetensors</c>, <c>tokenizer.json</c>, <c>tokenizer_config.json</c>,
-/// <c>generation_config.json</c>) is stored in the assembly and written to disk on first use.
+/// The default models of Plus.Sdk. <c>plus-tiny-qwen2</c> is a tiny Qwen2-architecture model (with a vocabulary cut
+/// from Qwen's tokenizer) made by <c>samples/Plus.DefaultModels</c>. Its Hugging Face folder (<c>config.json</c>,
+/// <c>model.safetensors</c>, <c>tokenizer.json</c>, <c>tokenizer_config.json</c>, <c>generation_config.json</c>) is
+/// not in Plus.Torch: it ships in the package <c>Plus.Models.Tiny</c> (see <see cref="TinyQwen2Package"/>), whose
+/// assembly this class finds by name at run time, and is written to disk on first use.
 /// </summary>
 /// <remarks>
 /// Extraction is safe across threads and processes: the files are written into a temporary folder that is then
@@ -20,19 +21,23 @@ namespace Plus.Torch;
 /// </remarks>
 public static class DefaultModels
 {
-    /// <summary>The name of the embedded tiny Qwen2 model.</summary>
+    /// <summary>The name of the tiny Qwen2 default model.</summary>
     public const string TinyQwen2 = "plus-tiny-qwen2";
+
+    /// <summary>The package (and assembly) that holds <see cref="TinyQwen2"/>: <c>Plus.Models.Tiny</c>.</summary>
+    public const string TinyQwen2Package = "Plus.Models.Tiny";
 
     /// <summary>The environment variable that overrides the cache root (otherwise <c>$XDG_CACHE_HOME/plus-sdk</c> or <c>~/.cache/plus-sdk</c>).</summary>
     public const string CacheEnvironmentVariable = "PLUS_SDK_CACHE";
 
-    /// <summary>The prefix of the embedded resources of Plus.Torch's default models: <c>Plus.Torch.DefaultModels/</c>.</summary>
-    internal const string ResourcePrefix = "Plus.Torch.DefaultModels/";
+    /// <summary>The prefix of the model resources in <see cref="TinyQwen2Package"/>: <c>Plus.Models.Tiny/</c>.</summary>
+    internal const string ResourcePrefix = "Plus.Models.Tiny/";
 
     private static readonly string[] RequiredFiles = ["config.json", "tokenizer.json"];
 
-    /// <summary>True when the tiny Qwen2 model is embedded in this build of Plus.Torch.</summary>
-    public static bool IsTinyQwen2Available => ResourceFiles(typeof(DefaultModels).Assembly, ResourcePrefix + TinyQwen2 + "/").Count > 0;
+    /// <summary>True when the application references <see cref="TinyQwen2Package"/> and it holds the tiny Qwen2 model.</summary>
+    public static bool IsTinyQwen2Available =>
+        FindModelAssembly(TinyQwen2Package) is { } assembly && ResourceFiles(assembly, ResourcePrefix + TinyQwen2 + "/").Count > 0;
 
     /// <summary>
     /// The folder under which default models are extracted: <c>$PLUS_SDK_CACHE</c>, else <c>$XDG_CACHE_HOME/plus-sdk</c>,
@@ -56,22 +61,46 @@ public static class DefaultModels
     }
 
     /// <summary>
-    /// Writes the embedded <c>plus-tiny-qwen2</c> folder to disk and returns its path.
+    /// Writes the <c>plus-tiny-qwen2</c> folder from the <see cref="TinyQwen2Package"/> package to disk and returns its path.
     /// </summary>
     /// <param name="directory">
     /// Where to write the files (created if needed; existing files of the same names are replaced); null uses the
     /// cache, <c>{CacheRoot}/plus-tiny-qwen2-{hash}</c>, and reuses it when it is already there.
     /// </param>
     /// <returns>The folder holding the model's files; load it with <see cref="CausalLM.FromPretrained"/> and <see cref="HfTokenizer.Load"/>.</returns>
-    /// <exception cref="InvalidOperationException">This build of Plus.Torch does not embed the model.</exception>
+    /// <exception cref="InvalidOperationException">The application does not reference <see cref="TinyQwen2Package"/>; the message says what to add.</exception>
     public static string ExtractTinyQwen2(string? directory = null) =>
-        Extract(typeof(DefaultModels).Assembly, ResourcePrefix + TinyQwen2 + "/", TinyQwen2, directory, CacheRoot);
+        Extract(RequireModelAssembly(TinyQwen2Package, TinyQwen2), ResourcePrefix + TinyQwen2 + "/", TinyQwen2, directory, CacheRoot);
 
     /// <summary>Extracts (see <see cref="ExtractTinyQwen2"/>) and loads the tiny Qwen2 model and its tokenizer.</summary>
     /// <param name="device">The device (default CPU); the weights load in fp32.</param>
     /// <returns>The model (the caller disposes it) and its tokenizer.</returns>
-    /// <exception cref="InvalidOperationException">This build of Plus.Torch does not embed the model.</exception>
+    /// <exception cref="InvalidOperationException">The application does not reference <see cref="TinyQwen2Package"/>; the message says what to add.</exception>
     public static (CausalLM Model, HfTokenizer Tokenizer) LoadTinyQwen2(Device? device = null) => Load(ExtractTinyQwen2(), device);
+
+    /// <summary>The model assembly named <paramref name="name"/> when the application has it, else null.</summary>
+    internal static Assembly? FindModelAssembly(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        try
+        {
+            return Assembly.Load(new AssemblyName(name));
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The model assembly named <paramref name="package"/>, or an error that says which package to add.</summary>
+    /// <param name="package">The package and assembly name, for example <see cref="TinyQwen2Package"/>.</param>
+    /// <param name="model">The model it holds (for the message).</param>
+    internal static Assembly RequireModelAssembly(string package, string model) =>
+        FindModelAssembly(package) ?? throw new InvalidOperationException(
+            $"The default model '{model}' ships in the package {package}, which this application does not reference " +
+            $"(no {package}.dll could be loaded from {AppContext.BaseDirectory}). Add it next to Plus.Torch " +
+            $"(dotnet add package {package}, the same version as Plus.Torch), or load a model folder of your own with " +
+            "CausalLM.FromPretrained and HfTokenizer.Load.");
 
     /// <summary>Loads a model folder and its tokenizer.</summary>
     internal static (CausalLM Model, HfTokenizer Tokenizer) Load(string directory, Device? device)
@@ -99,7 +128,7 @@ public static class DefaultModels
         {
             throw new InvalidOperationException(
                 $"The default model '{name}' is not embedded in {assembly.GetName().Name} (no resources named '{prefix}*'). " +
-                "Build Plus.Torch with the model folder src/Plus.Torch/DefaultModels/" + name + "/ in place (samples/Plus.DefaultModels makes it), " +
+                "Build it with the model folder src/" + TinyQwen2Package + "/" + name + "/ in place (samples/Plus.DefaultModels makes it), " +
                 "or load a model folder of your own with CausalLM.FromPretrained.");
         }
 

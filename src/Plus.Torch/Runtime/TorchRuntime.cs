@@ -17,7 +17,10 @@ public static class TorchRuntime
     /// <param name="name">The device name (case-insensitive).</param>
     /// <returns>The TorchSharp device.</returns>
     /// <exception cref="ArgumentException">The name is not one of the forms above.</exception>
-    /// <exception cref="InvalidOperationException">CUDA was asked for and is not available; the message says which package to add.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// CUDA was asked for and is not available (the message says which package to add), or TorchSharp's native library
+    /// cannot load because the system libstdc++ is too old (the message names <c>GLIBCXX_3.4.32</c> and the fix).
+    /// </exception>
     public static Device ResolveDevice(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -31,7 +34,7 @@ public static class TorchRuntime
 
             if (n == "cpu")
             {
-                _initialized ??= DeviceType.CPU;
+                if (_initialized is null) InitializeCpu();
                 return CPU;
             }
 
@@ -70,6 +73,21 @@ public static class TorchRuntime
             "float16" or "fp16" or "half" => ScalarType.Float16,
             _ => throw new ArgumentException($"Unknown dtype '{name}'. Use 'auto', 'float32', 'bfloat16' or 'float16'.", nameof(name)),
         };
+    }
+
+    private static void InitializeCpu()
+    {
+        try
+        {
+            InitializeDeviceType(DeviceType.CPU);
+            _initialized = DeviceType.CPU;
+        }
+        catch (Exception ex) when (ex is NotSupportedException or DllNotFoundException or TypeInitializationException)
+        {
+            // On Debian 12 TorchSharp reports a missing libtorch-cpu-linux-x64 reference; name the real cause instead.
+            if (TorchNativeDiagnostics.Explain(ex) is { } native) throw native;
+            throw;
+        }
     }
 
     private static bool TryInitialize(DeviceType type)

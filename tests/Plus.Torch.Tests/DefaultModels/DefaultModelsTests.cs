@@ -98,4 +98,25 @@ public sealed class DefaultModelsTests : IDisposable
             Assert.Contains(Torch.DefaultModels.TinyQwen2, ex.Message, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void The_tiny_model_comes_from_the_Plus_Models_Tiny_assembly_not_from_Plus_Torch()
+    {
+        // This test project references Plus.Models.Tiny, as an application that wants the default model does.
+        Assert.True(Torch.DefaultModels.IsTinyQwen2Available);
+        var model = Torch.DefaultModels.FindModelAssembly(Torch.DefaultModels.TinyQwen2Package);
+        Assert.NotNull(model);
+        Assert.Contains(model.GetManifestResourceNames(), r => r == "Plus.Models.Tiny/plus-tiny-qwen2/model.safetensors");
+        Assert.DoesNotContain(typeof(Torch.DefaultModels).Assembly.GetManifestResourceNames(), r => r.Contains("plus-tiny-qwen2", StringComparison.Ordinal));
+        Assert.True(new FileInfo(typeof(Torch.DefaultModels).Assembly.Location).Length < 2_000_000, "Plus.Torch.dll stays small");
+    }
+
+    [Fact]
+    public void A_missing_model_package_is_named_in_the_error()
+    {
+        Assert.Null(Torch.DefaultModels.FindModelAssembly("Plus.Models.Absent"));
+        var ex = Assert.Throws<InvalidOperationException>(() => Torch.DefaultModels.RequireModelAssembly("Plus.Models.Absent", "absent-model"));
+        Assert.Contains("'absent-model' ships in the package Plus.Models.Absent", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("dotnet add package Plus.Models.Absent", ex.Message, StringComparison.Ordinal);
+    }
 }
