@@ -49,7 +49,8 @@ public sealed class VplNetwork : nn.Module
     /// <param name="hiddenSize">H, the MLPs' hidden width, ≥ 1.</param>
     /// <param name="seed">Seeds the initial weights.</param>
     /// <param name="device">The device; null for the CPU.</param>
-    public VplNetwork(int embeddingSize, int latentSize = 512, int hiddenSize = 512, long seed = 0, Device? device = null) : base("VplNetwork")
+    /// <param name="clampMean">Clamp μ to [−1, 1] as well as log σ² (default true, the anchor's); see <see cref="VplOptions.ClampMean"/>.</param>
+    public VplNetwork(int embeddingSize, int latentSize = 512, int hiddenSize = 512, long seed = 0, Device? device = null, bool clampMean = true) : base("VplNetwork")
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(embeddingSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(latentSize, 1);
@@ -57,6 +58,7 @@ public sealed class VplNetwork : nn.Module
         EmbeddingSize = embeddingSize;
         LatentSize = latentSize;
         HiddenSize = hiddenSize;
+        ClampMean = clampMean;
         _pairEncoder = nn.Sequential(
             ("0", nn.Linear(2 * embeddingSize, hiddenSize)),
             ("1", nn.LeakyReLU(0.2)),
@@ -85,6 +87,9 @@ public sealed class VplNetwork : nn.Module
 
     /// <summary>H, the MLPs' hidden width.</summary>
     public int HiddenSize { get; }
+
+    /// <summary>Whether μ is clamped to [−1, 1] (log σ² always is).</summary>
+    public bool ClampMean { get; }
 
     /// <summary>The device of the parameters.</summary>
     public Device Device => _wq.weight!.device;
@@ -136,7 +141,8 @@ public sealed class VplNetwork : nn.Module
     }
 
     /// <summary>
-    /// The user posterior from the context pairs: pair encoder → attention pooling → μ and log σ², both clamped to [−1, 1].
+    /// The user posterior from the context pairs: pair encoder → attention pooling → μ and log σ², log σ² clamped to
+    /// [−1, 1] and μ too when <see cref="ClampMean"/>.
     /// </summary>
     /// <param name="chosen">[B, P, d] embeddings of the context pairs' chosen responses.</param>
     /// <param name="rejected">[B, P, d] embeddings of their rejected responses.</param>
@@ -146,7 +152,7 @@ public sealed class VplNetwork : nn.Module
     {
         using var scope = NewDisposeScope();
         var pooled = AttentionPool(EncodePairs(chosen, rejected), mask);
-        var mean = _mean.call(pooled).clamp(-1, 1);
+        var mean = ClampMean ? _mean.call(pooled).clamp(-1, 1) : _mean.call(pooled);
         var logVar = _logVar.call(pooled).clamp(-1, 1);
         return (mean.MoveToOuterDisposeScope(), logVar.MoveToOuterDisposeScope());
     }
@@ -170,7 +176,7 @@ public sealed class VplNetwork : nn.Module
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
         [.. named_parameters().Select(p => (p.name, p.parameter))];
 
-    /// <summary>Writes every parameter to a safetensors file, with d, L and H in its metadata.</summary>
+    /// <summary>Writes every parameter to a safetensors file, with d, L, H and the μ clamp in its metadata.</summary>
     /// <param name="path">The file; replaced atomically if it exists.</param>
     public void Save(string path)
     {
@@ -181,6 +187,7 @@ public sealed class VplNetwork : nn.Module
             ["embedding_size"] = EmbeddingSize.ToString(CultureInfo.InvariantCulture),
             ["latent_size"] = LatentSize.ToString(CultureInfo.InvariantCulture),
             ["hidden_size"] = HiddenSize.ToString(CultureInfo.InvariantCulture),
+            ["clamp_mean"] = ClampMean ? "true" : "false",
         };
         ParameterFile.Write(path, NamedParameters(), metadata);
     }
@@ -205,14 +212,16 @@ public sealed class VplNetwork : nn.Module
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"VPL weights file '{path}' does not exist.", path);
         int d, l, h;
+        bool clampMean;
         using (var file = SafetensorsFile.Open(path))
         {
             d = Size(file, "embedding_size");
             l = Size(file, "latent_size");
             h = Size(file, "hidden_size");
+            clampMean = !file.Metadata.TryGetValue("clamp_mean", out var clamp) || clamp != "false";
         }
 
-        var network = new VplNetwork(d, l, h, 0, device);
+        var network = new VplNetwork(d, l, h, 0, device, clampMean);
         try
         {
             network.Load(path);

@@ -20,6 +20,13 @@ public sealed record VplOptions
     /// <summary>The annealing factor at the start of each cycle, in [0, 1] (default 0).</summary>
     public double AnnealBaseline { get; init; }
 
+    /// <summary>
+    /// Clamp μ to [−1, 1] like log σ² (default true, as the anchor and the issue describe it). With the clamp, μ was
+    /// seen to saturate at ±1 within a few dozen steps on Pets with the embedded default model, which stops the
+    /// encoder learning; false leaves μ free (see <c>docs/baselines.md</c>).
+    /// </summary>
+    public bool ClampMean { get; init; } = true;
+
     /// <summary>Seeds the network's initial weights and the training noise ε (default 0).</summary>
     public long Seed { get; init; }
 

@@ -52,6 +52,11 @@ public sealed class VplStep : IDisposable
                 nameof(options));
         }
 
+        if (options.ClampMean != model.Network.ClampMean)
+        {
+            throw new ArgumentException($"{nameof(VplOptions)}.{nameof(VplOptions.ClampMean)} is {options.ClampMean} but the network was built with clampMean {model.Network.ClampMean}.", nameof(options));
+        }
+
         Model = model;
         Options = options;
         Schedule = schedule;
