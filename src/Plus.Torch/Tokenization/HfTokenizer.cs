@@ -419,7 +419,7 @@ public sealed class HfTokenizer
                 try
                 {
                     using var unzip = new GZipStream(file, CompressionMode.Decompress);
-                    bytes = ReadAtMost(unzip);
+                    bytes = ReadAtMost(unzip, MaxFileBytes);
                 }
                 catch (InvalidDataException ex)
                 {
@@ -428,7 +428,7 @@ public sealed class HfTokenizer
             }
             else
             {
-                bytes = file.Length > MaxFileBytes ? null : ReadAtMost(file);
+                bytes = file.Length > MaxFileBytes ? null : ReadAtMost(file, MaxFileBytes);
             }
 
             if (bytes is null)
@@ -455,15 +455,15 @@ public sealed class HfTokenizer
     /// <summary>The largest tokenizer file read (512 MiB, decompressed; Qwen's is 7 MiB, the largest known ones about 35 MiB).</summary>
     internal const int MaxFileBytes = 512 * 1024 * 1024;
 
-    /// <summary>The whole stream, or null when it holds more than <see cref="MaxFileBytes"/>.</summary>
-    private static byte[]? ReadAtMost(Stream stream)
+    /// <summary>The whole stream, or null (after reading at most <paramref name="limit"/> bytes and a chunk) when it holds more than <paramref name="limit"/>.</summary>
+    internal static byte[]? ReadAtMost(Stream stream, int limit)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int n;
         while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
         {
-            if (buffer.Length + n > MaxFileBytes) return null;
+            if (buffer.Length + n > limit) return null;
             buffer.Write(chunk, 0, n);
         }
 
