@@ -287,9 +287,12 @@ public sealed class SafetensorsFile : IDisposable
                 throw new CheckpointException($"Tensor '{name}' in '{path}' has an invalid shape {Snippet(shapeEl)}: every dimension must be a non-negative integer.", path, name);
             }
 
+            // The product of the non-zero dimensions must fit even when another dimension is 0: libtorch
+            // computes strides from it (a [0, 2^63-1, 2^63-1] tensor overflows them).
             shape.Add(dim);
-            if (!overflow && dim != 0 && bytes > long.MaxValue / dim) overflow = true;
-            else if (!overflow) bytes *= dim;
+            if (dim == 0 || overflow) continue;
+            if (bytes > long.MaxValue / dim) overflow = true;
+            else bytes *= dim;
         }
 
         if (overflow)

@@ -92,6 +92,10 @@ public sealed class HostileSafetensorsTests : IDisposable
         Refused(Write("""{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,0]}}""", 0), "does not fit in 64 bits");
 
     [Fact]
+    public void An_empty_tensor_whose_other_dimensions_overflow_is_refused_before_libtorch_sees_it() =>
+        Refused(Write("""{"a":{"dtype":"F32","shape":[0,9223372036854775807,9223372036854775807],"data_offsets":[0,0]}}""", 0), "does not fit in 64 bits");
+
+    [Fact]
     public void Duplicate_tensor_names_are_refused()
     {
         var ex = Refused(Write("""{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}}""", 4), "malformed JSON header");
