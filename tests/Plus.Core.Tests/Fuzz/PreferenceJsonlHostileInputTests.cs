@@ -87,4 +87,47 @@ public sealed class PreferenceJsonlHostileInputTests
         Assert.Contains("is not valid JSON", error.Message, StringComparison.Ordinal);
         Assert.Contains("chosen", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_endless_line_stops_at_the_line_limit_instead_of_buffering_without_bound()
+    {
+        var error = await Assert.ThrowsAsync<PreferenceDataException>(async () =>
+        {
+            await foreach (var _ in PreferenceJsonl.ReadAsync(new EndlessStream(), "endless.jsonl"))
+            {
+            }
+        });
+        Assert.Equal(1, error.LineNumber);
+        Assert.Contains("is longer than 67108864 bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A stream of '{' bytes that never ends and never has a newline.</summary>
+    private sealed class EndlessStream : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            buffer.AsSpan(offset, count).Fill((byte)'{');
+            return count;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }
