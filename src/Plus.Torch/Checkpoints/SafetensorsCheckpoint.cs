@@ -37,7 +37,10 @@ public sealed class SafetensorsCheckpoint : IDisposable
     /// <param name="path">The folder or file.</param>
     /// <returns>The checkpoint; the caller disposes it.</returns>
     /// <exception cref="FileNotFoundException">No weights were found, or a shard named by the index is missing.</exception>
-    /// <exception cref="CheckpointException">A file is malformed or truncated, or the index is inconsistent.</exception>
+    /// <exception cref="CheckpointException">
+    /// A file is malformed or truncated, the index is inconsistent, or the index names a shard outside the folder
+    /// (an absolute path, <c>..</c>, or a symbolic link that leads out; refused before the file is opened).
+    /// </exception>
     public static SafetensorsCheckpoint Open(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);

@@ -10,8 +10,11 @@ namespace Plus.Torch.Checkpoints;
 /// <c>data_offsets</c> per tensor, optional <c>__metadata__</c>), then the raw little-endian tensor data.
 /// </summary>
 /// <remarks>
-/// <see cref="Open"/> validates the whole header up front (known dtypes, offsets inside the file, byte counts
-/// that match the shapes), so a truncated or malformed file fails before any tensor is read. Tensors are then
+/// <see cref="Open"/> validates the whole header up front (a header length checked against a 100 MiB limit and the
+/// file's length before it is allocated, UTF-8 JSON without duplicate keys or deep nesting, known dtypes, byte
+/// counts that match the shapes, and tensors stored back to back covering the data exactly, as the reference
+/// implementation requires), so a truncated, malformed or hostile file fails before any tensor is read
+/// (docs/reliability.md). Tensors are then
 /// streamed from the file straight into fresh CPU tensors and converted to the requested dtype and device.
 /// One tensor may hold at most 2 GiB. Not thread-safe for concurrent reads; dispose to close the file.
 /// </remarks>
@@ -44,7 +47,7 @@ public sealed class SafetensorsFile : IDisposable
     /// <param name="path">The <c>.safetensors</c> file.</param>
     /// <returns>The open file; the caller disposes it.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="CheckpointException">The file is truncated, the header is malformed, a dtype is unknown or offsets do not match the shapes; the message names the file and the tensor.</exception>
+    /// <exception cref="CheckpointException">The file is truncated, the header is malformed, a dtype is unknown, or offsets do not match the shapes, overlap, leave gaps or leave bytes over; the message names the file and the tensor.</exception>
     public static SafetensorsFile Open(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
