@@ -131,14 +131,15 @@ public sealed class TrainedModel : ITrainedPreferenceModel
     public static TrainedModel Load(string directory, TrainedModelLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        options ??= new TrainedModelLoadOptions();
-        var errors = options.Validate();
-        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(options));
         string root = Path.GetFullPath(directory);
         string manifestPath = Path.Combine(root, TrainedModelManifest.FileName);
         if (!Directory.Exists(root)) throw new TrainedModelException($"Model folder '{root}' does not exist.", root);
         if (!File.Exists(manifestPath))
             throw new TrainedModelException($"'{root}' has no {TrainedModelManifest.FileName}: it is not a saved Plus.Sdk model, or its save did not finish.", manifestPath);
+        options = (options ?? new TrainedModelLoadOptions()).Clone();
+        options.Path = root;
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(options));
         var manifest = TrainedModelManifest.Parse(File.ReadAllText(manifestPath), manifestPath);
         if (options.VerifyFiles) VerifyFiles(root, manifest, manifestPath);
 
