@@ -249,10 +249,24 @@ internal sealed class GenerationRun : IDisposable
             candidates = candidates.masked_fill(before.ge(_options.TopP), double.NegativeInfinity);
         }
 
-        var pick = multinomial(candidates.softmax(-1), 1, replacement: false, generator: _sampler);
+        var pick = SampleOne(candidates.softmax(-1), _sampler);
         var token = candidateIds is null ? pick : candidateIds.gather(-1, pick);
         var logProb = scaled.gather(-1, token) - logZ;
         return (token.squeeze(-1), logProb.squeeze(-1));
+    }
+
+    /// <summary>
+    /// One draw per row from <paramref name="probs"/> [B, K], as <c>multinomial(probs, 1)</c> draws it: the index of
+    /// the largest <c>p / q</c> with <c>q ~ Exp(1)</c> (the Gumbel-max trick; libtorch's multinomial does exactly this
+    /// for one sample, from the same generator stream), without multinomial's checks of the distribution, which cost
+    /// extra kernels, and in older libtorch versions two host synchronisations, at every decode step.
+    /// </summary>
+    /// <returns>[B, 1] int64 indices.</returns>
+    internal static Tensor SampleOne(Tensor probs, TorchSharp.torch.Generator? generator)
+    {
+        using var scope = NewDisposeScope();
+        var q = empty_like(probs).exponential_(1, generator);
+        return probs.div(q).argmax(-1, keepdim: true).MoveToOuterDisposeScope();
     }
 
     private GenerationStep SyncHost(int step, Tensor token, Tensor logProb)
