@@ -21,7 +21,7 @@ namespace Plus.Torch.Training;
 /// <para><b>Token budget.</b> With <see cref="MaxTokensPerMicroBatch"/> set, the batch is encoded once, its pairs are
 /// sorted by length (longest first) and cut into micro-batches whose padded size, 2 × pairs × longest sequence, stays
 /// within the budget (and within <see cref="MicroBatchSize"/> pairs when that is set too); a pair longer than the budget
-/// on its own forms a micro-batch alone. Activation memory is then bounded by the budget instead of by the batch's
+/// on its own forms a micro-batch alone; the ids and masks of all micro-batches go to the device in one copy. Activation memory is then bounded by the budget instead of by the batch's
 /// longest text times its size. The gradient is still that of the batch mean (each micro-batch weighted by its share
 /// of the pairs), so loss, metrics and updates equal the unbudgeted step up to floating-point rounding.</para>
 /// <para>The optimizer covers the reward model's trainable parameters only (the LoRA matrices and the head under
@@ -226,7 +226,11 @@ public sealed class BradleyTerryStep : IDisposable
         totals.add_(stack([weighted.detach(), c.gt(r).sum().to(ScalarType.Float32), (c - r).sum()]));
     }
 
-    /// <summary>The token-budget path: encode once, sort by length, cut by padded tokens, forward and backward each cut.</summary>
+    /// <summary>
+    /// The token-budget path: encode once, sort by length, cut by padded tokens, upload every micro-batch's ids and
+    /// mask in one host-to-device copy (each copy from pageable memory is a stream sync on CUDA), then forward and
+    /// backward each cut.
+    /// </summary>
     private int AccumulateWithinBudget(IReadOnlyList<ConditionedPair> batch, Tensor totals, CancellationToken cancellationToken)
     {
         int n = batch.Count;
@@ -239,37 +243,63 @@ public sealed class BradleyTerryStep : IDisposable
         }
 
         var encodings = Model.Encoder.Encode(queries);
+        for (int i = 0; i < encodings.Count; i++)
+        {
+            if (encodings[i].TokenIds.Count == 0) throw new ArgumentException($"batch[{i % n}] encodes its {(i < n ? "chosen" : "rejected")} response to no token.", nameof(batch));
+        }
+
         int Length(int pair) => Math.Max(encodings[pair].TokenIds.Count, encodings[n + pair].TokenIds.Count);
         var order = Enumerable.Range(0, n).OrderByDescending(Length).ThenBy(i => i).ToArray();
         int maxPairs = MicroBatchSize == 0 ? n : MicroBatchSize;
-        LastMicroBatches = 0;
-        LastPeakTokens = 0;
+
+        // Plan the cuts: sorted longest first, so the first pair of a cut sets its padded width.
+        var cuts = new List<(int Start, int Count, int Width, long Offset)>();
+        long offset = 0;
         for (int start = 0; start < n;)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            // Sorted longest first, so the first pair sets the padded width of the micro-batch.
-            long width = Length(order[start]);
+            int width = Length(order[start]);
             int count = 1;
             while (start + count < n && count < maxPairs && 2L * (count + 1) * width <= MaxTokensPerMicroBatch) count++;
-            var rows = new RewardEncoding[2 * count];
-            for (int j = 0; j < count; j++)
-            {
-                rows[j] = encodings[order[start + j]];
-                rows[count + j] = encodings[n + order[start + j]];
-            }
+            cuts.Add((start, count, width, offset));
+            offset += 2L * count * width;
+            start += count;
+        }
 
+        // Ids then mask for every cut, right-padded as ConditionedRewardModel.Collate pads them.
+        var host = new long[2 * offset];
+        Array.Fill(host, Model.Encoder.PadId, 0, (int)offset);
+        foreach (var (start, count, width, at) in cuts)
+        {
+            for (int row = 0; row < 2 * count; row++)
+            {
+                var ids = encodings[(row < count ? 0 : n) + order[start + row % count]].TokenIds;
+                long rowAt = at + (long)row * width;
+                for (int j = 0; j < ids.Count; j++)
+                {
+                    host[rowAt + j] = ids[j];
+                    host[offset + rowAt + j] = 1;
+                }
+            }
+        }
+
+        using var uploaded = tensor(host, [2, offset], ScalarType.Int64, Model.Model.Device);
+        LastMicroBatches = cuts.Count;
+        LastPeakTokens = 0;
+        foreach (var (_, count, width, at) in cuts)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             using (var scope = NewDisposeScope())
             {
-                var (ids, mask) = Model.Collate(rows);
+                long size = 2L * count * width;
+                var ids = uploaded[0].narrow(0, at, size).view(2 * count, width);
+                var mask = uploaded[1].narrow(0, at, size).view(2 * count, width);
                 var rewards = Model.Model.Forward(ids, mask);
                 var chosen = rewards.narrow(0, 0, count);
                 var rejected = rewards.narrow(0, count, count);
                 Accumulate(ConditionedRewardModel.BradleyTerryLoss(chosen, rejected), chosen, rejected, (double)count / n, totals);
             }
 
-            LastMicroBatches++;
             LastPeakTokens = Math.Max(LastPeakTokens, 2L * count * width);
-            start += count;
         }
 
         return encodings.Count(e => e.Truncated);
