@@ -18,7 +18,10 @@
 #   benchmarks/gpu/run-all.sh
 # Dry run on a CPU (every stage with tiny sizes; the Python stages are skipped when torch is missing):
 #   benchmarks/gpu/run-all.sh --dry-run        (or DEVICE=cpu benchmarks/gpu/run-all.sh)
-# It then uses the Release build of benchmarks/Plus.Benchmarks (dotnet build -c Release) unless the tarball exists.
+# It then uses the Release build of benchmarks/Plus.Benchmarks (dotnet build -c Release) when there is one, else the
+# tarball; BENCH=<unpacked tarball>/bench/Plus.Benchmarks dry-runs the trimmed publish itself (on Debian 12 copy the
+# build's patched runtimes/linux-x64/native/libLibTorchSharp.so next to it and put that native folder on
+# LD_LIBRARY_PATH: the tarball carries TorchSharp's unpatched library and no libtorch).
 # Knobs: BATCHES (default 1,32,128), STAGES (default all: golden,ops,gen,reward,plus), BENCH (a command that runs
 # Plus.Benchmarks, overriding both).
 set -uo pipefail
@@ -39,11 +42,11 @@ stamp() { echo "[$(( $(date +%s) - start ))s] $*"; }
 
 if [[ -n "${BENCH:-}" ]]; then
   B="$BENCH"
+elif [[ "$DEVICE" == cpu && -f benchmarks/Plus.Benchmarks/bin/Release/net10.0/Plus.Benchmarks.dll ]]; then
+  B="dotnet benchmarks/Plus.Benchmarks/bin/Release/net10.0/Plus.Benchmarks.dll"
 elif [[ -f .device-pub/bench.tgz ]]; then
   work=$(mktemp -d); tar xzf .device-pub/bench.tgz -C "$work"
   B="$work/bench/Plus.Benchmarks"
-elif [[ "$DEVICE" == cpu && -f benchmarks/Plus.Benchmarks/bin/Release/net10.0/Plus.Benchmarks.dll ]]; then
-  B="dotnet benchmarks/Plus.Benchmarks/bin/Release/net10.0/Plus.Benchmarks.dll"
 else
   echo "No .device-pub/bench.tgz (run benchmarks/gpu/publish.sh) and no Release build for a dry run."; exit 2
 fi
