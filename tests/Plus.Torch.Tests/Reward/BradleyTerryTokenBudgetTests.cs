@@ -11,7 +11,7 @@ public class BradleyTerryTokenBudgetTests
     private static List<ConditionedPair> MixedPairs(int n)
     {
         var kinds = new[] { ConditioningKind.Context, ConditioningKind.None, ConditioningKind.Oracle };
-        return [.. RewardFixture.SmallPets(n, 0).Train.Select((e, i) => new ConditionedPair(e.Target, ExampleConditioning.For(e, kinds[i % kinds.Length])))];
+        return [.. RewardFixture.SmallPets(n, 0).Train.Select((e, i) => new ConditionedPair(e.Target, Plus.Inference.PreferenceConditioning.For(e, kinds[i % kinds.Length])))];
     }
 
     private static int LongestPair(ConditionedRewardModel model, IReadOnlyList<ConditionedPair> pairs) =>
