@@ -18,6 +18,9 @@ public sealed class LocalChatClientOptions : IValidatableOptions
     /// </summary>
     public string? ModelDirectory { get; set; }
 
+    /// <summary>An optional PEFT causal-LM LoRA adapter folder loaded on top of the model (for example a saved PLUS model's <c>summarizer/</c>).</summary>
+    public string? AdapterPath { get; set; }
+
     /// <summary>DI only: the device to load the model on: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c>.</summary>
     public string Device { get; set; } = "cpu";
 
@@ -109,6 +112,11 @@ public sealed class LocalChatClientOptions : IValidatableOptions
         if (ChatFormat is { } format && !ChatFormatters.Names.Contains(format, StringComparer.OrdinalIgnoreCase))
         {
             errors.Add($"{Section}:{nameof(ChatFormat)} '{format}' is unknown; use one of {string.Join(", ", ChatFormatters.Names)} or leave it unset.");
+        }
+
+        if (AdapterPath is { } adapter && !File.Exists(Path.Combine(adapter, Lora.PeftAdapterConfig.FileName)))
+        {
+            errors.Add($"{Section}:{nameof(AdapterPath)} '{adapter}' has no {Lora.PeftAdapterConfig.FileName}.");
         }
 
         return errors;

@@ -65,6 +65,7 @@ public static class PlusBuilderLocalModelExtensions
         var model = CausalLM.FromPretrained(directory, device, dtype);
         try
         {
+            if (options.AdapterPath is { } adapter) Plus.Torch.Lora.LoraAdapter.Load(model, adapter);
             var formatter = options.ChatFormat is { } format ? ChatFormatters.FromName(format) : null;
             var generator = new TextGenerator(model, tokenizer, formatter);
             string modelId = !string.IsNullOrWhiteSpace(options.ModelId)
@@ -75,6 +76,7 @@ public static class PlusBuilderLocalModelExtensions
                 ModelDirectory = options.ModelDirectory,
                 Device = options.Device,
                 DType = options.DType,
+                AdapterPath = options.AdapterPath,
                 ChatFormat = options.ChatFormat,
                 ModelId = modelId,
                 MaxOutputTokens = options.MaxOutputTokens,

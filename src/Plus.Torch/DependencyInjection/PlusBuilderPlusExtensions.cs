@@ -189,7 +189,16 @@ public static class PlusBuilderPlusExtensions
         var tokenizer = HfTokenizer.Load(backend?.TokenizerPath ?? directory);
         var formatter = backend?.ChatFormat is { } name ? ChatFormatters.FromName(name, backend.DefaultSystemMessage) : null;
         var model = CausalLM.FromPretrained(directory, device, dtype);
-        return new TorchUserSummarizer(new TextGenerator(model, tokenizer, formatter), prompts, options);
+        try
+        {
+            if (backend?.SummarizerAdapterPath is { } adapter) Plus.Torch.Lora.LoraAdapter.Load(model, adapter);
+            return new TorchUserSummarizer(new TextGenerator(model, tokenizer, formatter), prompts, options);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     private sealed class PlusTrainerMarker;

@@ -21,6 +21,12 @@ public sealed class TorchBackendOptions : IValidatableOptions
     /// <summary>An optional PEFT LoRA adapter folder loaded on top of <see cref="ModelPath"/> (with its <c>score</c> head when saved).</summary>
     public string? AdapterPath { get; set; }
 
+    /// <summary>
+    /// An optional PEFT causal-LM LoRA adapter folder loaded on top of the summarizer's base by <c>AddTorchSummarizer()</c>
+    /// (for example the <c>summarizer/</c> folder of a saved PLUS model, or an adapter trained elsewhere).
+    /// </summary>
+    public string? SummarizerAdapterPath { get; set; }
+
     /// <summary>The folder or file of <c>tokenizer.json</c>; null uses <see cref="ModelPath"/>.</summary>
     public string? TokenizerPath { get; set; }
 
@@ -82,6 +88,11 @@ public sealed class TorchBackendOptions : IValidatableOptions
         else if (TokenizerPath is { } t && !Directory.Exists(t) && !File.Exists(t))
         {
             errors.Add($"{S}:{nameof(TorchBackendOptions.TokenizerPath)} '{t}' does not exist.");
+        }
+
+        if (SummarizerAdapterPath is { } summarizerAdapter && !File.Exists(Path.Combine(summarizerAdapter, Lora.PeftAdapterConfig.FileName)))
+        {
+            errors.Add($"{S}:{nameof(SummarizerAdapterPath)} '{summarizerAdapter}' has no {Lora.PeftAdapterConfig.FileName}.");
         }
 
         if (AdapterPath is { } adapter && !File.Exists(Path.Combine(adapter, Lora.PeftAdapterConfig.FileName)))
