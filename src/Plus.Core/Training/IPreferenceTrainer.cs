@@ -2,8 +2,11 @@ namespace Plus.Training;
 
 /// <summary>Trains a preference method on examples and returns the trained model.</summary>
 /// <remarks>
-/// Implementations report progress through <see cref="IProgress{T}"/>, honour cancellation between steps (writing a
-/// checkpoint first when they checkpoint) and fail with a clear error on a non-finite loss.
+/// Implementations report progress through <see cref="IProgress{T}"/> (and notices such as a resume, as
+/// <see cref="TrainingProgress.Message"/>), evaluate on the held-out examples when given, honour cancellation at any
+/// point (checkpointing the last completed step first when they checkpoint), resume only a run with the same data,
+/// options and base model, and fail with a clear error on a non-finite loss. Method names are in
+/// <see cref="PreferenceMethods"/>.
 /// </remarks>
 public interface IPreferenceTrainer
 {
@@ -14,7 +17,7 @@ public interface IPreferenceTrainer
     /// <param name="train">Training examples.</param>
     /// <param name="eval">Optional held-out examples.</param>
     /// <param name="progress">Receives a report after each step.</param>
-    /// <param name="cancellationToken">Stops training between steps.</param>
+    /// <param name="cancellationToken">Stops training at any point.</param>
     /// <returns>The trained model, ready for evaluation and saving; the caller disposes it.</returns>
     Task<ITrainedPreferenceModel> TrainAsync(
         IReadOnlyList<PreferenceExample> train,

@@ -126,6 +126,7 @@ public sealed class BradleyTerryTrainer : IPreferenceTrainer
             Epochs = o.Epochs,
             MaxSteps = o.MaxSteps,
             Seed = seed,
+            Order = TrainingOrder.Shuffle,
             CheckpointDirectory = o.CheckpointDirectory,
             CheckpointEvery = o.CheckpointEvery,
             KeepCheckpoints = o.KeepCheckpoints,
@@ -148,17 +149,7 @@ public sealed class BradleyTerryTrainer : IPreferenceTrainer
             Name = Name,
             Conditioning = Kind,
             RewardModel = model,
-            Metadata = new TrainingMetadata
-            {
-                Method = Name,
-                Seed = seed,
-                Steps = result.Steps,
-                TrainExamples = train.Count,
-                DataFingerprint = settings.Fingerprint.Data,
-                FinalMetrics = result.FinalMetrics,
-                TrainedAt = DateTimeOffset.UtcNow,
-                LibraryVersion = TrainedModel.LibraryVersion,
-            },
+            Metadata = result.ToMetadata(settings),
             TrainingOptions = optionsJson,
             Owned = _ownsModels ? [model] : [],
         });

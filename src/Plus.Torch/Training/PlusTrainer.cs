@@ -169,17 +169,7 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             RewardModel = _rewardModel,
             Summarizer = Summarizer,
             SummarizerAdapter = _adapter,
-            Metadata = new TrainingMetadata
-            {
-                Method = Name,
-                Seed = _options.EffectiveSeed,
-                Steps = result.Steps,
-                TrainExamples = train.Count,
-                DataFingerprint = settings.Fingerprint.Data,
-                FinalMetrics = result.FinalMetrics,
-                TrainedAt = DateTimeOffset.UtcNow,
-                LibraryVersion = TrainedModel.LibraryVersion,
-            },
+            Metadata = result.ToMetadata(settings),
             TrainingOptions = optionsJson,
             Owned = _owned,
         });

@@ -7,7 +7,7 @@ using TorchSharp;
 namespace Plus.Torch.Training;
 
 /// <summary>
-/// The one training loop under every method: the order of examples per epoch (seeded), progress with ETA, metrics
+/// The one training loop under every method: the order of examples per epoch (seeded, <see cref="TrainingOrder"/>), progress with ETA, metrics
 /// JSONL, periodic evaluation, atomic checkpoints, resume guarded by the run's fingerprint, and cancellation at any
 /// point. The method's work is an <see cref="ITrainingTask"/>.
 /// </summary>
@@ -109,8 +109,7 @@ public sealed partial class TrainingLoop
             int epoch = step / stepsPerEpoch;
             if (epoch != orderEpoch)
             {
-                var shuffle = Seeding.CreateRandom(s.Seed, 1_000_000 + epoch);
-                order = [.. Enumerable.Range(0, s.ExampleCount).OrderBy(_ => shuffle.Next())];
+                order = Order(s, epoch);
                 orderEpoch = epoch;
             }
 
@@ -155,6 +154,24 @@ public sealed partial class TrainingLoop
         }
 
         return new TrainingLoopResult(Math.Max(start, total), start, last, lastCheckpoint);
+    }
+
+    /// <summary>The order of the examples in an epoch (see <see cref="TrainingOrder"/>).</summary>
+    /// <param name="settings">The settings (seed, example count, scheme).</param>
+    /// <param name="epoch">The epoch.</param>
+    /// <returns>A permutation of 0 … ExampleCount − 1.</returns>
+    public static int[] Order(TrainingLoopSettings settings, int epoch)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Order == TrainingOrder.Shuffle)
+        {
+            var order = Enumerable.Range(0, settings.ExampleCount).ToArray();
+            Seeding.CreateRandom(settings.Seed, epoch).Shuffle(order);
+            return order;
+        }
+
+        var keys = Seeding.CreateRandom(settings.Seed, 1_000_000 + epoch);
+        return [.. Enumerable.Range(0, settings.ExampleCount).OrderBy(_ => keys.Next())];
     }
 
     private string Save(CheckpointStore store, ITrainingTask task, int steps, int stepsPerEpoch)

@@ -18,8 +18,11 @@ public sealed record TrainingLoopSettings
     /// <summary>When positive, the number of steps, overriding <see cref="Epochs"/>.</summary>
     public int MaxSteps { get; init; }
 
-    /// <summary>Seeds the order of examples: epoch <c>e</c> is drawn from <c>Seeding.CreateRandom(seed, 1_000_000 + e)</c>.</summary>
+    /// <summary>Seeds the order of examples (see <see cref="Order"/>).</summary>
     public int Seed { get; init; }
+
+    /// <summary>How each epoch's order is drawn from <see cref="Seed"/> (default <see cref="TrainingOrder.RandomKeys"/>).</summary>
+    public TrainingOrder Order { get; init; } = TrainingOrder.RandomKeys;
 
     /// <summary>Where checkpoints go (null: none).</summary>
     public string? CheckpointDirectory { get; init; }
