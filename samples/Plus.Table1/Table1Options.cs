@@ -1,0 +1,54 @@
+namespace Plus.Table1;
+
+/// <summary>What the harness runs (the command line's flags).</summary>
+public sealed record Table1Options
+{
+    /// <summary>The methods, paper names (<c>--methods</c>; default all seven).</summary>
+    public IReadOnlyList<string> Methods { get; init; } = ["BTL", "DPL", "VPL", "ICL", "PLUS-untrained", "PLUS", "Oracle"];
+
+    /// <summary>The data sets (<c>--datasets</c>): <c>pets</c> (the Pets test split) and <c>pets-ood</c> (rabbits and birds, evaluated with the Pets-trained model).</summary>
+    public IReadOnlyList<string> Datasets { get; init; } = ["pets", "pets-ood"];
+
+    /// <summary>How many seeds (<c>--seeds</c>): seeds 0 … n−1, each building its own data and training its own models.</summary>
+    public int Seeds { get; init; } = 3;
+
+    /// <summary>The output folder (<c>--out</c>).</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>The base model folder (<c>--model-dir</c>); null uses the embedded default model.</summary>
+    public string? ModelDirectory { get; init; }
+
+    /// <summary>Pets training examples (<c>--train</c>); null for the default (1970).</summary>
+    public int? TrainExamples { get; init; }
+
+    /// <summary>Pets test examples (<c>--test</c>); null for the default (194).</summary>
+    public int? TestExamples { get; init; }
+
+    /// <summary>Pets-OOD test examples (<c>--ood</c>); null for the default (200).</summary>
+    public int? OodExamples { get; init; }
+
+    /// <summary>Clamp VPL's μ to [−1, 1] (<c>--vpl-clamp-mean</c>; default true, the anchor's; see docs/baselines.md).</summary>
+    public bool VplClampMean { get; init; } = true;
+
+    /// <summary>The device (<c>--device</c>; default cpu).</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Checks the options.</summary>
+    /// <returns>One message per problem, naming the flag.</returns>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        var known = Plus.Training.PreferenceMethods.All;
+        foreach (var m in Methods.Where(m => !known.Contains(m, StringComparer.Ordinal)))
+            errors.Add($"--methods: '{m}' is not a method; known: {string.Join(",", known)}.");
+        foreach (var d in Datasets.Where(d => d is not ("pets" or "pets-ood")))
+            errors.Add($"--datasets: '{d}' is not supported yet; known: pets,pets-ood.");
+        if (Methods.Count == 0) errors.Add("--methods: name at least one method.");
+        if (Datasets.Count == 0) errors.Add("--datasets: name at least one data set.");
+        if (Seeds < 1) errors.Add($"--seeds must be at least 1, found {Seeds}.");
+        if (TrainExamples is < 1) errors.Add($"--train must be at least 1, found {TrainExamples}.");
+        if (TestExamples is < 1) errors.Add($"--test must be at least 1, found {TestExamples}.");
+        if (OodExamples is < 1) errors.Add($"--ood must be at least 1, found {OodExamples}.");
+        return errors;
+    }
+}
