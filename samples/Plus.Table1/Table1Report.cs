@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Plus.Metrics;
 using ScottPlot;
-using SkiaSharp;
 
 namespace Plus.Table1;
 
