@@ -20,9 +20,9 @@ namespace Plus.Table1;
 
 /// <summary>
 /// Runs methods × data sets × seeds and writes <c>table.md</c>, <c>table.json</c> and <c>table.png</c> (see
-/// docs/results.md). One model is trained per method and seed on the Pets training split and evaluated on every
-/// data set asked for (Pets-OOD is the Pets-trained model on unseen users); it is saved under
-/// <c>models/{method}-seed{n}</c>. Cells already in <c>table.json</c> are reused; a saved model whose cells are
+/// docs/results.md). One model is trained per method, seed and training source and evaluated on every data set of
+/// that source (Pets-OOD is the Pets-trained model on unseen users; UF-P-2 and UF-P-4 train their own); it is saved under
+/// <c>models/{method}-{source}-seed{n}</c> (source <c>pets</c> for Pets and Pets-OOD, else the data set). Cells already in <c>table.json</c> are reused; a saved model whose cells are
 /// missing is reopened and only evaluated. <c>table.json</c> is rewritten after every cell, so an interrupted run
 /// keeps what it finished.
 /// </summary>
@@ -58,31 +58,27 @@ public sealed class Table1Harness
         string modelDir = o.ModelDirectory ?? DefaultModels.ExtractTinyQwen2();
         var device = TorchRuntime.ResolveDevice(o.Device);
         var tokenizer = HfTokenizer.Load(modelDir);
-        var runs = (from seed in Enumerable.Range(0, o.Seeds) from method in o.Methods select (Method: method, Seed: seed)).ToList();
-        int totalCells = runs.Count * o.Datasets.Count, done = 0;
+        var sources = o.Datasets.Select(Table1Options.SourceOf).Distinct().ToList();
+        var runs = (from seed in Enumerable.Range(0, o.Seeds) from source in sources from method in o.Methods select (Method: method, Source: source, Seed: seed)).ToList();
+        int totalCells = o.Seeds * o.Methods.Count * o.Datasets.Count, done = 0;
         var trainingSeconds = new List<double>();
         var clock = Stopwatch.StartNew();
         _log.WriteLine($"Table 1: {string.Join(",", o.Methods)} × {string.Join(",", o.Datasets)} × {o.Seeds} seed(s) on {modelDir} → {outDir}");
 
-        foreach (var (method, seed) in runs)
+        for (int run = 0; run < runs.Count; run++)
         {
-            var missing = o.Datasets.Where(d => !cells.Any(c => c.Method == method && c.Dataset == d && c.Seed == seed)).ToList();
+            var (method, source, seed) = runs[run];
+            var datasets = o.Datasets.Where(d => Table1Options.SourceOf(d) == source).ToList();
+            var missing = datasets.Where(d => !cells.Any(c => c.Method == method && c.Dataset == d && c.Seed == seed)).ToList();
             if (missing.Count == 0)
             {
-                done += o.Datasets.Count;
-                _log.WriteLine($"[{done}/{totalCells}] {method} seed {seed}: reused from {Table1Report.JsonFileName}");
+                done += datasets.Count;
+                _log.WriteLine($"[{done}/{totalCells}] {method} {source} seed {seed}: reused from {Table1Report.JsonFileName}");
                 continue;
             }
 
-            var builder = new PetsDatasetBuilder(new PetsDatasetOptions
-            {
-                Seed = seed,
-                TrainExamples = o.TrainExamples ?? new PetsDatasetOptions().TrainExamples,
-                TestExamples = o.TestExamples ?? new PetsDatasetOptions().TestExamples,
-                OodTestExamples = o.OodExamples ?? new PetsDatasetOptions().OodTestExamples,
-            });
-            var pets = builder.Build();
-            string saved = Path.Combine(outDir, "models", $"{method}-seed{seed}");
+            var data = await BuildAsync(source, seed, cancellationToken);
+            string saved = Path.Combine(outDir, "models", $"{method}-{source}-seed{seed}");
             double trainSeconds;
             ITrainedPreferenceModel model;
             var watch = Stopwatch.StartNew();
@@ -90,15 +86,15 @@ public sealed class Table1Harness
             {
                 model = TrainedModels.Load(saved, new TrainedModelLoadOptions { Device = o.Device, BaseModelPath = modelDir });
                 trainSeconds = 0;
-                _log.WriteLine($"[{done}/{totalCells}] {method} seed {seed}: reopened {saved}");
+                _log.WriteLine($"[{done}/{totalCells}] {method} {source} seed {seed}: reopened {saved}");
             }
             else
             {
                 string eta = trainingSeconds.Count == 0 ? "ETA after the first cell"
-                    : $"ETA {TimeSpan.FromSeconds(trainingSeconds.Average() * (runs.Count - runs.IndexOf((method, seed)))):hh\\:mm\\:ss}";
-                _log.WriteLine($"[{done}/{totalCells}] {method} seed {seed}: training on {pets.Train.Count} pairs ({eta}, elapsed {clock.Elapsed:hh\\:mm\\:ss})");
+                    : $"ETA {TimeSpan.FromSeconds(trainingSeconds.Average() * (runs.Count - run)):hh\\:mm\\:ss}";
+                _log.WriteLine($"[{done}/{totalCells}] {method} {source} seed {seed}: training on {data.Train.Count} pairs ({eta}, elapsed {clock.Elapsed:hh\\:mm\\:ss})");
                 var progress = new LogProgress(_log, method);
-                model = await TrainAsync(method, seed, pets.Train, modelDir, tokenizer, device, Path.Combine(outDir, "runs", $"{method}-seed{seed}"), progress, cancellationToken);
+                model = await TrainAsync(method, source, seed, data.Train, modelDir, tokenizer, device, Path.Combine(outDir, "runs", $"{method}-{source}-seed{seed}"), progress, cancellationToken);
                 await model.SaveAsync(saved, cancellationToken);
                 trainSeconds = watch.Elapsed.TotalSeconds;
                 trainingSeconds.Add(trainSeconds);
@@ -108,7 +104,7 @@ public sealed class Table1Harness
             {
                 foreach (var dataset in missing)
                 {
-                    var examples = dataset == "pets" ? (IReadOnlyList<PreferenceExample>)pets.Test : builder.BuildOod();
+                    var examples = data.Test(dataset);
                     var evalWatch = Stopwatch.StartNew();
                     var report = await Evaluator.EvaluateAsync(model, examples, batchSize: 64, cancellationToken);
                     double controversial = report.Groups.TryGetValue(ExampleGroups.Controversial, out var g) ? g.Accuracy : double.NaN;
@@ -121,7 +117,7 @@ public sealed class Table1Harness
                 }
             }
 
-            done += o.Datasets.Count - missing.Count;
+            done += datasets.Count - missing.Count;
         }
 
         var selected = cells.Where(c => o.Methods.Contains(c.Method) && o.Datasets.Contains(c.Dataset) && c.Seed < o.Seeds).ToList();
@@ -132,13 +128,43 @@ public sealed class Table1Harness
         return selected;
     }
 
+    private async Task<SourceData> BuildAsync(string source, int seed, CancellationToken cancellationToken)
+    {
+        var o = _options;
+        if (source == "pets")
+        {
+            var defaults = new PetsDatasetOptions();
+            var builder = new PetsDatasetBuilder(new PetsDatasetOptions
+            {
+                Seed = seed,
+                TrainExamples = o.TrainExamples ?? defaults.TrainExamples,
+                TestExamples = o.TestExamples ?? defaults.TestExamples,
+                OodTestExamples = o.OodExamples ?? defaults.OodTestExamples,
+            });
+            var pets = builder.Build();
+            var ood = new Lazy<IReadOnlyList<PreferenceExample>>(builder.BuildOod);
+            return new SourceData(pets.Train, d => d == "pets-ood" ? ood.Value : pets.Test);
+        }
+
+        var uf = new UltraFeedbackPOptions
+        {
+            Variant = source == "uf-p-4" ? UltraFeedbackPVariant.P4 : UltraFeedbackPVariant.P2,
+            Seed = seed,
+            TrainExamples = o.TrainExamples,
+            TestExamples = o.TestExamples ?? new UltraFeedbackPOptions().TestExamples,
+        };
+        var split = await new UltraFeedbackPBuilder(uf).BuildAsync(o.UltraFeedbackPath!, cancellationToken);
+        return new SourceData(split.Train, _ => split.Test);
+    }
+
     private async Task<ITrainedPreferenceModel> TrainAsync(
-        string method, int seed, IReadOnlyList<PreferenceExample> train, string modelDir, HfTokenizer tokenizer, TorchSharp.torch.Device device,
+        string method, string source, int seed, IReadOnlyList<PreferenceExample> train, string modelDir, HfTokenizer tokenizer, TorchSharp.torch.Device device,
         string runDir, IProgress<TrainingProgress> progress, CancellationToken cancellationToken)
     {
+        var domain = source == "pets" ? PromptDomain.Pets : PromptDomain.UltraFeedback;
         ConditionedRewardModel NewRewardModel() => new(
             RewardModel.FromPretrained(modelDir, device, newHeadSeed: seed),
-            new RewardTextEncoder(tokenizer, new ChatMlFormatter(), new ConditioningRenderer(new PromptRenderer(PromptDomain.Pets))),
+            new RewardTextEncoder(tokenizer, new ChatMlFormatter(), new ConditioningRenderer(new PromptRenderer(domain))),
             batchSize: 64);
 
         // The quickstart's tiny-model settings for the Bradley-Terry rows: one epoch, batch 32, learning rate 5e-4.
@@ -166,7 +192,7 @@ public sealed class Table1Harness
             case PreferenceMethods.Vpl:
                 return await BaselineTrainers.Vpl(NewRewardModel, v =>
                 {
-                    v.Vpl = VplOptions.ForDataset("pets") with { Seed = seed, ClampMean = _options.VplClampMean };
+                    v.Vpl = VplOptions.ForDataset(source) with { Seed = seed, ClampMean = _options.VplClampMean };
                     Training(v.Training);
                     // Only the small networks train on cached embeddings: more passes at a larger rate (docs/baselines.md).
                     v.Training.Epochs = 4;
@@ -181,7 +207,7 @@ public sealed class Table1Harness
                 var reward = NewRewardModel();
                 var options = new PlusTrainerOptions
                 {
-                    Domain = PromptDomain.Pets, TrainSummarizer = trainSummarizer, Seed = seed, Epochs = 2, FreezeSummarizerSteps = 40,
+                    Domain = domain, TrainSummarizer = trainSummarizer, Seed = seed, Epochs = 2, FreezeSummarizerSteps = 40,
                     Ppo = new Plus.Torch.Rl.PpoSettings { MiniBatchSize = 16, Epochs = 1 },
                     CheckpointDirectory = Path.Combine(runDir, "checkpoints"),
                     MetricsPath = Path.Combine(runDir, "metrics.jsonl"),
@@ -191,6 +217,8 @@ public sealed class Table1Harness
             }
         }
     }
+
+    private sealed record SourceData(IReadOnlyList<PreferenceExample> Train, Func<string, IReadOnlyList<PreferenceExample>> Test);
 
     private sealed class LogProgress(TextWriter log, string method) : IProgress<TrainingProgress>
     {

@@ -174,6 +174,8 @@ public static class Table1Report
     {
         "pets" => "Pets",
         "pets-ood" => "Pets (OOD)",
+        "uf-p-2" => "UF-P-2",
+        "uf-p-4" => "UF-P-4",
         _ => dataset,
     };
 

@@ -28,8 +28,8 @@ public class Table1HarnessTests
 
         Assert.Equal(4, cells.Count);
         Assert.All(cells, c => Assert.InRange(c.ControversialAccuracy, 0, 1));
-        Assert.True(File.Exists(Path.Combine(dir.Path, "models", "BTL-seed0", "plus.json")));
-        Assert.True(File.Exists(Path.Combine(dir.Path, "models", "ICL-seed0", "plus.json")));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "models", "BTL-pets-seed0", "plus.json")));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "models", "ICL-pets-seed0", "plus.json")));
         Assert.Contains("[4/4] BTL pets-ood seed 0", log.ToString(), StringComparison.Ordinal);
         Assert.Contains("ETA", log.ToString(), StringComparison.Ordinal);
 
@@ -53,7 +53,7 @@ public class Table1HarnessTests
         var rerunLog = new StringWriter();
         var again = await new Table1Harness(Tiny(dir.Path), rerunLog).RunAsync();
         Assert.Equal(cells.OrderBy(c => c.Method).ThenBy(c => c.Dataset), again.OrderBy(c => c.Method).ThenBy(c => c.Dataset));
-        Assert.Contains("BTL seed 0: reused", rerunLog.ToString(), StringComparison.Ordinal);
+        Assert.Contains("BTL pets seed 0: reused", rerunLog.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("training on", rerunLog.ToString(), StringComparison.Ordinal);
     }
 
@@ -65,18 +65,33 @@ public class Table1HarnessTests
         var first = await new Table1Harness(options, TextWriter.Null).RunAsync();
         var log = new StringWriter();
         var second = await new Table1Harness(options with { Datasets = ["pets", "pets-ood"] }, log).RunAsync();
-        Assert.Contains("BTL seed 0: reopened", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("BTL pets seed 0: reopened", log.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("training on", log.ToString(), StringComparison.Ordinal);
         Assert.Equal(first.Single().Accuracy, second.Single(c => c.Dataset == "pets").Accuracy);
         Assert.Contains(second, c => c.Dataset == "pets-ood");
     }
 
     [Fact]
+    public async Task UF_P_2_trains_its_own_model_from_the_UltraFeedback_file()
+    {
+        using var dir = new TinyModels.TempDir();
+        string fixture = Path.Combine(AppContext.BaseDirectory, "fixtures", "data", "ultrafeedback-mini.jsonl");
+        var cells = await new Table1Harness(Tiny(dir.Path) with { Methods = ["BTL"], Datasets = ["uf-p-2"], UltraFeedbackPath = fixture }, TextWriter.Null).RunAsync();
+        var cell = Assert.Single(cells);
+        Assert.Equal("uf-p-2", cell.Dataset);
+        Assert.InRange(cell.ControversialAccuracy, 0, 1);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "models", "BTL-uf-p-2-seed0", "plus.json")));
+        Assert.Contains("| UF-P-2 (ours) | UF-P-2 (paper) |", await File.ReadAllTextAsync(Path.Combine(dir.Path, Table1Report.MarkdownFileName)), StringComparison.Ordinal);
+        var ex = Assert.Throws<ArgumentException>(() => new Table1Harness(Tiny(dir.Path) with { Datasets = ["uf-p-4"] }, TextWriter.Null));
+        Assert.Contains("--ultrafeedback FILE is needed", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Unknown_methods_and_data_sets_are_refused_naming_the_flag()
     {
-        var ex = Assert.Throws<ArgumentException>(() => new Table1Harness(new Table1Options { OutputDirectory = "x", Methods = ["GPT"], Datasets = ["uf-p-2"], Seeds = 0 }, TextWriter.Null));
+        var ex = Assert.Throws<ArgumentException>(() => new Table1Harness(new Table1Options { OutputDirectory = "x", Methods = ["GPT"], Datasets = ["prism"], Seeds = 0 }, TextWriter.Null));
         Assert.Contains("--methods: 'GPT' is not a method", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("--datasets: 'uf-p-2' is not supported yet", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("--datasets: 'prism' is not supported yet", ex.Message, StringComparison.Ordinal);
         Assert.Contains("--seeds must be at least 1", ex.Message, StringComparison.Ordinal);
     }
 }
