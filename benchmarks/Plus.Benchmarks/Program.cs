@@ -16,6 +16,16 @@ if (args.Length > 0 && args[0] == "reward-compare")
     return Plus.Benchmarks.RewardComparison.Run(args);
 }
 
+if (args.Length > 0 && args[0] == "op-count")
+{
+    return Plus.Benchmarks.Diagnostics.OpCountReport.Run(args);
+}
+
+if (args.Length > 0 && args[0] == "bt-budget")
+{
+    return Plus.Benchmarks.Training.TokenBudgetComparison.Run(args);
+}
+
 if (args.Length > 0 && args[0] == "golden-check")
 {
     return GoldenCheck.Run(args);

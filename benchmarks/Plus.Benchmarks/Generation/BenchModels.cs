@@ -44,6 +44,19 @@ internal static class BenchModels
         MaxPositionEmbeddings = 4096,
     };
 
+    /// <summary>
+    /// The layer structure of the Qwen2.5-0.5B shape (24 layers, 14 heads, 2 KV heads, q/k/v bias, tied) at a narrow
+    /// width (head size 8, hidden 112, MLP 224, vocab 1024): the same ops and the same number of parameter tensors as
+    /// the real shape, cheap enough to count on a CPU. Not for timing.
+    /// </summary>
+    public static DecoderConfig Qwen05BStructure() => Qwen05B() with
+    {
+        VocabSize = 1024,
+        HiddenSize = 112,
+        IntermediateSize = 224,
+        HeadDim = 8,
+    };
+
     /// <summary>Reads PLUS_BENCH_DEVICE (cpu by default; cuda selects CUDA, bf16 and the 0.5B shape).</summary>
     public static (Device Device, ScalarType DType, DecoderConfig Config, string Name) FromEnvironment()
     {
@@ -51,7 +64,7 @@ internal static class BenchModels
         return Resolve(requested, null);
     }
 
-    /// <summary>Resolves a device name and an optional shape name (<c>qwen0.5b</c> or <c>small</c>).</summary>
+    /// <summary>Resolves a device name and an optional shape name (<c>qwen0.5b</c>, <c>qwen0.5b-structure</c> or <c>small</c>).</summary>
     public static (Device Device, ScalarType DType, DecoderConfig Config, string Name) Resolve(string deviceName, string? shape)
     {
         var device = TorchRuntime.ResolveDevice(deviceName);
@@ -61,7 +74,8 @@ internal static class BenchModels
         {
             "qwen0.5b" => Qwen05B(),
             "small" => Small(),
-            _ => throw new ArgumentException($"Unknown model shape '{name}'; use 'qwen0.5b' or 'small'.", nameof(shape)),
+            "qwen0.5b-structure" => Qwen05BStructure(),
+            _ => throw new ArgumentException($"Unknown model shape '{name}'; use 'qwen0.5b', 'qwen0.5b-structure' or 'small'.", nameof(shape)),
         };
         return (device, cuda ? ScalarType.BFloat16 : ScalarType.Float32, config, name);
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Plus.Torch.Generation;
+using Plus.Torch.Lora;
 using Plus.Torch.Modeling;
 using static TorchSharp.torch;
 
@@ -18,7 +19,7 @@ internal static class GenerationComparison
         string device = Environment.GetEnvironmentVariable("PLUS_BENCH_DEVICE") ?? "cpu";
         string? shape = null;
         int[] batches = [1, 32, 128];
-        int prompt = 128, newTokens = 128, repeats = 3, warmup = 1;
+        int prompt = 128, newTokens = 128, repeats = 3, warmup = 1, loraRank = 0;
         for (int i = 1; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"Option {args[i]} needs a value.");
@@ -31,9 +32,10 @@ internal static class GenerationComparison
                 case "--new": newTokens = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--repeats": repeats = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--warmup": warmup = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--lora-rank": loraRank = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default:
                     Console.Error.WriteLine($"Unknown option '{args[i]}'. Usage: gen-compare [--device cpu|cuda] [--shape qwen0.5b|small] " +
-                        "[--batches 1,32,128] [--prompt 128] [--new 128] [--repeats 3] [--warmup 1]");
+                        "[--batches 1,32,128] [--prompt 128] [--new 128] [--repeats 3] [--warmup 1] [--lora-rank 0]");
                     return 2;
             }
         }
@@ -41,6 +43,9 @@ internal static class GenerationComparison
         var (dev, dtype, config, name) = BenchModels.Resolve(device, shape);
         Console.Error.WriteLine($"gen-compare: device {dev}, dtype {dtype}, shape {name}, prompt {prompt}, new {newTokens}, batches {string.Join(",", batches)}");
         using var model = CausalLM.Create(config, seed: 1, dev, dtype);
+        // With --lora-rank, every projection carries an adapter (alpha 2r), as in a PPO rollout of a LoRA policy.
+        if (loraRank > 0) LoraAdapter.Inject(model, new LoraSettings { Rank = loraRank, Alpha = 2 * loraRank }, seed: 2);
+        model.eval();
         var generator = new TokenGenerator(model);
         var options = new GenerationOptions { MaxNewTokens = newTokens, DoSample = true, Temperature = 1.0, TopK = 50, TopP = 1.0 };
         foreach (int batch in batches)
@@ -80,7 +85,7 @@ internal static class GenerationComparison
             double best = times.Min();
             double median = times.Order().ElementAt(times.Count / 2);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{{\"impl\":\"plus-torchsharp\",\"device\":\"{dev}\",\"dtype\":\"{dtype}\",\"shape\":\"{name}\",\"batch\":{batch},\"prompt\":{prompt},\"new_tokens\":{steps}," +
+                $"{{\"impl\":\"plus-torchsharp\",\"device\":\"{dev}\",\"dtype\":\"{dtype}\",\"shape\":\"{name}\",\"lora_rank\":{loraRank},\"batch\":{batch},\"prompt\":{prompt},\"new_tokens\":{steps}," +
                 $"\"seconds_median\":{median:F4},\"seconds_best\":{best:F4},\"new_tokens_per_s\":{batch * steps / median:F1},\"prefill_s\":{prefill:F4}," +
                 $"\"decode_ms_per_step\":{(median - prefill) * 1000 / steps:F3}}}"));
         }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Plus.Benchmarks.Generation;
 using Plus.Data;
 using Plus.Prompts;
@@ -76,10 +75,15 @@ internal static class PlusStepComparison
         var progress = new SyncProgress(p =>
         {
             BenchModels.Synchronize(dev);
-            var line = new Dictionary<string, object> { ["bench"] = "plus-step", ["device"] = dev.ToString(), ["shape"] = name, ["step"] = p.Step, ["batch"] = batch };
+            // Written by hand: the trimmed GPU publish disables reflection-based System.Text.Json serialization.
+            var line = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture,
+                $"{{\"bench\":\"plus-step\",\"device\":\"{dev}\",\"shape\":\"{name}\",\"step\":{p.Step},\"batch\":{batch}"));
             foreach (var key in new[] { "generation_seconds", "scoring_seconds", "ppo_seconds", "rm_seconds", "summary_tokens", "summaries_per_second", "reward_mean", "kl" })
-                if (p.Metrics.TryGetValue(key, out double v)) line[key] = Math.Round(v, 4);
-            Console.WriteLine(JsonSerializer.Serialize(line));
+            {
+                if (p.Metrics.TryGetValue(key, out double v) && double.IsFinite(v)) line.Append(CultureInfo.InvariantCulture, $",\"{key}\":{Math.Round(v, 4)}");
+            }
+
+            Console.WriteLine(line.Append('}').ToString());
         });
         trainer.TrainAsync(data, progress: progress).GetAwaiter().GetResult();
         return 0;

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Plus;
-using Plus.Baselines;
 using Plus.Baselines.Trainers;
 using Plus.Torch.Reward;
 using Plus.Training;
@@ -77,7 +76,7 @@ public static class PlusBuilderBaselinesExtensions
     private static PlusBuilder AddDpl(PlusBuilder builder)
     {
         var services = builder.Services;
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DplTrainerOptions>, DplTrainerOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DplTrainerOptions>, OptionsValidator<DplTrainerOptions>>());
         if (services.Any(d => d.ServiceType == typeof(DplMarker))) return builder;
         services.AddSingleton<DplMarker>();
         services.AddKeyedSingleton<IPreferenceTrainer>(PreferenceMethods.Dpl, (sp, _) =>
@@ -93,7 +92,7 @@ public static class PlusBuilderBaselinesExtensions
     private static PlusBuilder AddVpl(PlusBuilder builder)
     {
         var services = builder.Services;
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<VplTrainerOptions>, VplTrainerOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<VplTrainerOptions>, OptionsValidator<VplTrainerOptions>>());
         if (services.Any(d => d.ServiceType == typeof(VplMarker))) return builder;
         services.AddSingleton<VplMarker>();
         services.AddKeyedSingleton<IPreferenceTrainer>(PreferenceMethods.Vpl, (sp, _) =>

@@ -114,10 +114,7 @@ public sealed class DplTrainedModel : ITrainedPreferenceModel
     public static DplTrainedModel Load(string directory, TrainedModelLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        options ??= new TrainedModelLoadOptions();
-        var errors = options.Validate();
-        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(options));
-        var (root, manifestPath, manifest) = TrainedModelStore.ReadManifest(directory, options, [$"{TrainedModel.RewardModelFolder}/{HeadFileName}"]);
+        (string root, string manifestPath, var manifest, options) = TrainedModelStore.ReadManifest(directory, options, [$"{TrainedModel.RewardModelFolder}/{HeadFileName}"]);
         string format = manifest.RewardModel.Format;
         if (format is not (MeanVarianceFormat or CategoricalFormat))
             throw new TrainedModelException($"'{manifestPath}': reward_model.format is '{format}', not a DPL model ({MeanVarianceFormat} or {CategoricalFormat}).", manifestPath);

@@ -17,7 +17,7 @@ public static class TrainedModels
     public static ITrainedPreferenceModel Load(string directory, TrainedModelLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        var (_, manifestPath, manifest) = TrainedModelStore.ReadManifest(directory, new TrainedModelLoadOptions { VerifyFiles = false });
+        var (_, manifestPath, manifest, _) = TrainedModelStore.ReadManifest(directory, new TrainedModelLoadOptions { VerifyFiles = false });
         return manifest.RewardModel.Format switch
         {
             DplTrainedModel.MeanVarianceFormat or DplTrainedModel.CategoricalFormat => DplTrainedModel.Load(directory, options),

@@ -110,10 +110,7 @@ public sealed class VplTrainedModel : ITrainedPreferenceModel
     public static VplTrainedModel Load(string directory, TrainedModelLoadOptions? options = null, int embedBatchSize = 16)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        options ??= new TrainedModelLoadOptions();
-        var errors = options.Validate();
-        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(options));
-        var (root, manifestPath, manifest) = TrainedModelStore.ReadManifest(directory, options, [$"{TrainedModel.RewardModelFolder}/{NetworkFileName}"]);
+        (string root, string manifestPath, var manifest, options) = TrainedModelStore.ReadManifest(directory, options, [$"{TrainedModel.RewardModelFolder}/{NetworkFileName}"]);
         if (manifest.RewardModel.Format != Format)
             throw new TrainedModelException($"'{manifestPath}': reward_model.format is '{manifest.RewardModel.Format}', not a VPL model ({Format}).", manifestPath);
         var owned = new List<IDisposable>();

@@ -8,7 +8,7 @@ namespace Plus.Baselines.Trainers;
 /// (<see cref="Training"/>, the same knobs as the Bradley-Terry trainers: epochs, batch size, learning rate, AdamW,
 /// LoRA, evaluation, checkpoints, resume, seed). Bound from the <c>Plus:Baselines:Dpl</c> configuration section.
 /// </summary>
-public sealed class DplTrainerOptions
+public sealed class DplTrainerOptions : IValidatableOptions
 {
     /// <summary>The configuration section: <c>Plus:Baselines:Dpl</c>.</summary>
     public const string SectionName = "Plus:Baselines:Dpl";
@@ -19,12 +19,11 @@ public sealed class DplTrainerOptions
     /// <summary>The training run. <see cref="BradleyTerryOptions.Kind"/> and <see cref="BradleyTerryOptions.Name"/> are ignored (DPL sees no user information; its name is <c>DPL</c>).</summary>
     public BradleyTerryOptions Training { get; set; } = new();
 
-    /// <summary>Every problem, by option name; empty when the options are valid.</summary>
-    /// <returns>The problems.</returns>
+    /// <inheritdoc />
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (Head is null) errors.Add($"{nameof(DplTrainerOptions)}.{nameof(Head)} must be set.");
+        if (Head is null) errors.Add($"{SectionName}:{nameof(Head)} must be set.");
         else
         {
             try
@@ -33,11 +32,11 @@ public sealed class DplTrainerOptions
             }
             catch (ArgumentOutOfRangeException ex)
             {
-                errors.Add(ex.Message.Split(" (Parameter")[0]);
+                errors.Add($"{SectionName}:{nameof(Head)}: {ex.Message.Split(" (Parameter")[0]}");
             }
         }
 
-        if (Training is null) errors.Add($"{nameof(DplTrainerOptions)}.{nameof(Training)} must be set.");
+        if (Training is null) errors.Add($"{SectionName}:{nameof(Training)} must be set.");
         else errors.AddRange(Training.Validate().Select(e => e.Replace(BradleyTerryOptions.SectionName + ":", SectionName + ":Training:", StringComparison.Ordinal)));
         return errors;
     }

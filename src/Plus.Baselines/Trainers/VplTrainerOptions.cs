@@ -8,7 +8,7 @@ namespace Plus.Baselines.Trainers;
 /// (<see cref="Training"/>, the Bradley-Terry trainers' knobs; only the networks are optimized, the backbone stays
 /// frozen) and the embedding batch size. Bound from the <c>Plus:Baselines:Vpl</c> configuration section.
 /// </summary>
-public sealed class VplTrainerOptions
+public sealed class VplTrainerOptions : IValidatableOptions
 {
     /// <summary>The configuration section: <c>Plus:Baselines:Vpl</c>.</summary>
     public const string SectionName = "Plus:Baselines:Vpl";
@@ -26,12 +26,11 @@ public sealed class VplTrainerOptions
     /// <summary>Sequences per frozen-backbone forward when embedding, ≥ 1 (default 16); each text is embedded once and cached.</summary>
     public int EmbedBatchSize { get; set; } = 16;
 
-    /// <summary>Every problem, by option name; empty when the options are valid.</summary>
-    /// <returns>The problems.</returns>
+    /// <inheritdoc />
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (Vpl is null) errors.Add($"{nameof(VplTrainerOptions)}.{nameof(Vpl)} must be set.");
+        if (Vpl is null) errors.Add($"{SectionName}:{nameof(Vpl)} must be set.");
         else
         {
             try
@@ -40,13 +39,13 @@ public sealed class VplTrainerOptions
             }
             catch (ArgumentOutOfRangeException ex)
             {
-                errors.Add(ex.Message.Split(" (Parameter")[0]);
+                errors.Add($"{SectionName}:{nameof(Vpl)}: {ex.Message.Split(" (Parameter")[0]}");
             }
         }
 
-        if (Training is null) errors.Add($"{nameof(VplTrainerOptions)}.{nameof(Training)} must be set.");
+        if (Training is null) errors.Add($"{SectionName}:{nameof(Training)} must be set.");
         else errors.AddRange(Training.Validate().Select(e => e.Replace(BradleyTerryOptions.SectionName + ":", SectionName + ":Training:", StringComparison.Ordinal)));
-        if (EmbedBatchSize < 1) errors.Add($"{nameof(VplTrainerOptions)}.{nameof(EmbedBatchSize)} must be at least 1.");
+        if (EmbedBatchSize < 1) errors.Add($"{SectionName}:{nameof(EmbedBatchSize)} must be at least 1, found {EmbedBatchSize}.");
         return errors;
     }
 

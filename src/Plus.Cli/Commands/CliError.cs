@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Microsoft.Extensions.Options;
 using Plus.Data;
+using Plus.Torch.Training;
 
 namespace Plus.Cli.Commands;
 
@@ -9,14 +11,21 @@ namespace Plus.Cli.Commands;
 /// </summary>
 internal static class CliError
 {
-    public static async Task<int> RunAsync(ParseResult parseResult, Func<TextWriter, TextWriter, CancellationToken, Task> work, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(ParseResult parseResult, Func<TextWriter, TextWriter, CancellationToken, Task> work, CancellationToken cancellationToken) =>
+        RunAsync(parseResult, async (output, error, token) =>
+        {
+            await work(output, error, token).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken);
+
+    /// <summary>As above, for work that chooses its own exit code (<c>train</c>: 130 when interrupted).</summary>
+    public static async Task<int> RunAsync(ParseResult parseResult, Func<TextWriter, TextWriter, CancellationToken, Task<int>> work, CancellationToken cancellationToken)
     {
         var output = parseResult.InvocationConfiguration.Output;
         var error = parseResult.InvocationConfiguration.Error;
         try
         {
-            await work(output, error, cancellationToken).ConfigureAwait(false);
-            return 0;
+            return await work(output, error, cancellationToken).ConfigureAwait(false);
         }
         catch (ArgumentException ex)
         {
@@ -27,7 +36,13 @@ internal static class CliError
             await error.WriteLineAsync($"error: {(parameter >= 0 ? message[..parameter] : message)}").ConfigureAwait(false);
             return 1;
         }
-        catch (Exception ex) when (ex is PreferenceDataException or FileNotFoundException or DirectoryNotFoundException
+        catch (OptionsValidationException ex)
+        {
+            // The library's own option checks (a value the tool passed through, such as --batch-size for a method).
+            await error.WriteLineAsync($"error: {string.Join(" ", ex.Failures)}").ConfigureAwait(false);
+            return 1;
+        }
+        catch (Exception ex) when (ex is PreferenceDataException or NonFiniteLossException or FileNotFoundException or DirectoryNotFoundException
                                        or InvalidDataException or InvalidOperationException or IOException
                                        or UnauthorizedAccessException)
         {

@@ -18,6 +18,20 @@ internal static class CliOptions
         return option;
     }
 
+    public static Option<string> Device(string defaultValue) => Choice("--device", "Where the model runs: cpu, cuda (the first GPU) or auto (cuda when available). The tool ships the CPU build of libtorch.", defaultValue, "cpu", "cuda", "auto");
+
+    public static Option<string> DType() => Choice("--dtype", "Parameter dtype: auto (bfloat16 on cuda, float32 on cpu), float32 or bfloat16.", "auto", "auto", "float32", "bfloat16");
+
+    public static Option<FileInfo> OutputFile(string description) =>
+        new("--out", "-o") { Description = description, HelpName = "FILE" };
+
+    private static Option<string> Choice(string name, string description, string defaultValue, params string[] values)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.AcceptOnlyFromAmong(values);
+        return option;
+    }
+
     public static Option<int> Count(string name, string description, int defaultValue, int minimum)
     {
         var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = "N" };

@@ -9,9 +9,14 @@ internal sealed class LiveProgressReporter : IProgress<TrainingProgress>
 {
     private readonly Lock _gate = new();
     private readonly ProgressContext _context;
+    private readonly IAnsiConsole _console;
     private readonly Dictionary<string, ProgressTask> _tasks = new(StringComparer.Ordinal);
 
-    public LiveProgressReporter(ProgressContext context) => _context = context;
+    public LiveProgressReporter(ProgressContext context, IAnsiConsole console)
+    {
+        _context = context;
+        _console = console;
+    }
 
     public static ProgressColumn[] Columns(IReadOnlyList<string>? keyMetrics) =>
     [
@@ -29,6 +34,13 @@ internal sealed class LiveProgressReporter : IProgress<TrainingProgress>
         ArgumentNullException.ThrowIfNull(value);
         lock (_gate)
         {
+            if (value.Message is not null)
+            {
+                // A notice (a resume, say): written above the bars, which the live display redraws below it.
+                _console.WriteLine(ProgressText.Line(value, null));
+                return;
+            }
+
             if (!_tasks.TryGetValue(value.Stage, out var task))
             {
                 foreach (var other in _tasks.Values.Where(t => !t.IsFinished)) other.StopTask();

@@ -6,6 +6,7 @@ namespace Plus.Cli.Progress;
 /// Writes <see cref="TrainingProgress"/> reports as plain lines for logs (CI, redirected output), for example
 /// <c>[ppo] step 40/200 (20%) reward_mean=0.41 kl=0.02 elapsed 1m05s eta 4m20s</c>: the first report of each stage,
 /// its last step, and otherwise at most one line per stage every <see cref="TrainingProgressDisplayOptions.PlainInterval"/>.
+/// A notice (<see cref="TrainingProgress.Message"/>, such as a resume) is always written, as <c>[stage] message</c>.
 /// </summary>
 /// <remarks>Thread-safe: reports from several threads are written whole, one line each. The writer is not disposed.</remarks>
 public sealed class PlainProgressWriter : IProgress<TrainingProgress>
@@ -38,6 +39,13 @@ public sealed class PlainProgressWriter : IProgress<TrainingProgress>
         ArgumentNullException.ThrowIfNull(value);
         lock (_gate)
         {
+            if (value.Message is not null)
+            {
+                _output.WriteLine(ProgressText.Line(value, _keyMetrics));
+                _output.Flush();
+                return;
+            }
+
             var now = _time.GetTimestamp();
             var last = value.TotalSteps > 0 && value.Step >= value.TotalSteps;
             if (_lastWritten.TryGetValue(value.Stage, out var previous) && !last && _time.GetElapsedTime(previous, now) < _interval) return;

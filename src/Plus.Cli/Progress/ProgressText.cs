@@ -33,6 +33,7 @@ internal static class ProgressText
 
     public static string Line(TrainingProgress progress, IReadOnlyList<string>? keyMetrics)
     {
+        if (progress.Message is { } message) return $"[{progress.Stage}] {message}";
         var steps = progress.TotalSteps > 0
             ? string.Create(CultureInfo.InvariantCulture, $"step {progress.Step}/{progress.TotalSteps} ({progress.Fraction * 100:F0}%)")
             : string.Create(CultureInfo.InvariantCulture, $"step {progress.Step}");

@@ -7,7 +7,8 @@ namespace Plus.Cli.Progress;
 /// Shows the progress of long work that reports <see cref="TrainingProgress"/> (training, evaluation, data building):
 /// a live Spectre.Console progress bar per stage with steps, elapsed time, ETA and the key metrics in an interactive
 /// terminal, or plain periodic lines (<see cref="PlainProgressWriter"/>) when output is redirected, so CI logs stay
-/// readable.
+/// readable. Notices (<see cref="TrainingProgress.Message"/>, such as a resume from a checkpoint) are written as lines
+/// in both modes.
 /// </summary>
 /// <example>
 /// <code>
@@ -45,7 +46,7 @@ public static class TrainingProgressDisplay
             .HideCompleted(false)
             .Columns(LiveProgressReporter.Columns(options.KeyMetrics))
             // The display closes when the work returns; the bars keep their last state (a stage that ended early shows where).
-            .StartAsync(context => work(new LiveProgressReporter(context), cancellationToken))
+            .StartAsync(context => work(new LiveProgressReporter(context, console), cancellationToken))
             .ConfigureAwait(false);
     }
 

@@ -8,6 +8,9 @@ namespace Plus.Data;
 /// </summary>
 internal readonly struct JsonLine
 {
+    /// <summary>No duplicate keys (which value would win is not something a data file should leave open); at most 64 levels.</summary>
+    private static readonly JsonDocumentOptions Options = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
+
     public JsonLine(string source, long lineNumber)
     {
         Source = source;
@@ -24,11 +27,16 @@ internal readonly struct JsonLine
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(text);
+            document = JsonDocument.Parse(text, Options);
         }
         catch (JsonException ex)
         {
-            throw new PreferenceDataException(Source, LineNumber, null, $"is not valid JSON ({ex.Message})", ex);
+            throw new PreferenceDataException(Source, LineNumber, null, $"is not valid JSON: {Describe(ex)}", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A lone surrogate in the text (from a string, not a file): the parser cannot transcode it.
+            throw new PreferenceDataException(Source, LineNumber, null, $"is not valid Unicode text: {ex.Message}", ex);
         }
 
         if (document.RootElement.ValueKind != JsonValueKind.Object)
@@ -39,6 +47,19 @@ internal readonly struct JsonLine
         }
 
         return document;
+    }
+
+    /// <summary>
+    /// The parser's reason without its "LineNumber: 0 | BytePositionInLine: 12." tail (the parser sees one line,
+    /// so its line number is always 0 and would sit confusingly next to the file's real line), with the byte
+    /// position in the line given once, one-based.
+    /// </summary>
+    public static string Describe(JsonException ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        var reason = System.Text.RegularExpressions.Regex.Replace(
+            ex.Message, @"\s*(Path: \S*\s*\|\s*)?LineNumber: \d+ \| BytePositionInLine: \d+\.?", string.Empty).TrimEnd();
+        return ex.BytePositionInLine is { } column ? $"{reason} (byte {column + 1} of the line)" : reason;
     }
 
     public PreferenceDataException Error(string field, string reason) => new(Source, LineNumber, field, reason);
@@ -60,10 +81,19 @@ internal readonly struct JsonLine
     public string? OptionalString(JsonElement obj, string name, string path) =>
         Optional(obj, name) is { } value ? AsString(value, path) : null;
 
-    public string AsString(JsonElement value, string path) =>
-        value.ValueKind == JsonValueKind.String
-            ? value.GetString()!
-            : throw Error(path, $"must be a string, found {Describe(value.ValueKind)}");
+    public string AsString(JsonElement value, string path)
+    {
+        if (value.ValueKind != JsonValueKind.String) throw Error(path, $"must be a string, found {Describe(value.ValueKind)}");
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            // An escape such as \ud800 that is half of a surrogate pair.
+            throw new PreferenceDataException(Source, LineNumber, path, $"is not valid Unicode text ({ex.Message})", ex);
+        }
+    }
 
     public JsonElement RequireObject(JsonElement obj, string name, string path) =>
         AsObject(Require(obj, name, path), path);

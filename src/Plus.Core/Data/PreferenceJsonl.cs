@@ -14,7 +14,8 @@ namespace Plus.Data;
 /// <remarks>
 /// Blank lines are allowed and ignored; any other line that cannot be read throws a
 /// <see cref="PreferenceDataException"/> naming the file, the 1-based line number and the field. Nothing is
-/// skipped silently. Unknown fields are ignored so that files may carry extra metadata. All members are thread-safe.
+/// skipped silently. The file must be UTF-8 (a BOM is allowed) with lines of at most 64 MiB; a pair whose
+/// <c>chosen</c> or <c>rejected</c> text is empty, or whose two texts are equal, is refused. Unknown fields are ignored so that files may carry extra metadata. All members are thread-safe.
 /// </remarks>
 public static class PreferenceJsonl
 {
@@ -54,7 +55,7 @@ public static class PreferenceJsonl
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentException.ThrowIfNullOrWhiteSpace(sourceName);
-        await foreach (var (lineNumber, text) in JsonlFile.ReadLinesAsync(stream, cancellationToken).ConfigureAwait(false))
+        await foreach (var (lineNumber, text) in JsonlFile.ReadLinesAsync(stream, sourceName, cancellationToken).ConfigureAwait(false))
         {
             yield return Parse(text, sourceName, lineNumber);
         }
@@ -196,12 +197,19 @@ public static class PreferenceJsonl
         var prompt = ReadPrompt(at, at.Require(element, "prompt", JsonLine.Path(path, "prompt")), JsonLine.Path(path, "prompt"));
         var chosen = at.RequireString(element, "chosen", JsonLine.Path(path, "chosen"));
         var rejected = at.RequireString(element, "rejected", JsonLine.Path(path, "rejected"));
+        if (string.IsNullOrWhiteSpace(chosen)) throw at.Error(JsonLine.Path(path, "chosen"), "must not be empty");
+        if (string.IsNullOrWhiteSpace(rejected)) throw at.Error(JsonLine.Path(path, "rejected"), "must not be empty");
+        if (string.Equals(chosen, rejected, StringComparison.Ordinal))
+        {
+            throw at.Error(path, "has the same text for 'chosen' and 'rejected', so it states no preference");
+        }
+
         return new PreferencePair(prompt, chosen, rejected);
     }
 
     private static Conversation ReadPrompt(JsonLine at, JsonElement element, string path)
     {
-        if (element.ValueKind == JsonValueKind.String) return Conversation.FromUser(element.GetString()!);
+        if (element.ValueKind == JsonValueKind.String) return Conversation.FromUser(at.AsString(element, path));
         if (element.ValueKind != JsonValueKind.Array)
         {
             throw at.Error(path, $"must be a string or an array of {{role, content}} turns, found {JsonLine.Describe(element.ValueKind)}");

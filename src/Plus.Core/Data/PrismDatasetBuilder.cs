@@ -76,7 +76,7 @@ public sealed class PrismDatasetBuilder
         ArgumentException.ThrowIfNullOrWhiteSpace(conversationsName);
 
         var profiles = new Dictionary<string, string?>(StringComparer.Ordinal);
-        await foreach (var (lineNumber, text) in JsonlFile.ReadLinesAsync(survey, cancellationToken).ConfigureAwait(false))
+        await foreach (var (lineNumber, text) in JsonlFile.ReadLinesAsync(survey, surveyName, cancellationToken).ConfigureAwait(false))
         {
             var (userId, profile) = ParseSurveyRow(new JsonLine(surveyName, lineNumber), text);
             profiles[userId] = profile;
@@ -84,7 +84,7 @@ public sealed class PrismDatasetBuilder
 
         var userOrder = new List<string>();
         var byUser = new Dictionary<string, List<ConversationPairs>>(StringComparer.Ordinal);
-        await foreach (var (lineNumber, text) in JsonlFile.ReadLinesAsync(conversations, cancellationToken).ConfigureAwait(false))
+        await foreach (var (lineNumber, text) in JsonlFile.ReadLinesAsync(conversations, conversationsName, cancellationToken).ConfigureAwait(false))
         {
             var conversation = ParseConversationRow(new JsonLine(conversationsName, lineNumber), text);
             if (conversation.Pairs.Count == 0) continue;

@@ -84,7 +84,7 @@ public sealed class UltraFeedbackPBuilder
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentException.ThrowIfNullOrWhiteSpace(sourceName);
         var rows = new List<Row>();
-        await foreach (var (lineNumber, text) in JsonlFile.ReadLinesAsync(stream, cancellationToken).ConfigureAwait(false))
+        await foreach (var (lineNumber, text) in JsonlFile.ReadLinesAsync(stream, sourceName, cancellationToken).ConfigureAwait(false))
         {
             rows.Add(ParseRow(new JsonLine(sourceName, lineNumber), text));
         }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -23,8 +24,26 @@ public static class PlusBuilderZeroShotExtensions
     public static PlusBuilder AddChatClientJudge(this PlusBuilder builder, Action<ChatClientJudgeOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<ChatClientJudgeOptions>();
+        var options = builder.Services.AddOptions<ChatClientJudgeOptions>().ValidateOnStart();
         if (configure is not null) options.Configure(configure);
+        return AddJudgeServices(builder);
+    }
+
+    /// <summary>Registers the LLM-as-judge with options bound from <paramref name="configuration"/> (the <c>Plus:Judge</c> section).</summary>
+    /// <param name="builder">The builder returned by <c>AddPlus</c>.</param>
+    /// <param name="configuration">The configuration section.</param>
+    /// <returns>The same builder.</returns>
+    public static PlusBuilder AddChatClientJudge(this PlusBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        builder.Services.AddOptions<ChatClientJudgeOptions>().Bind(configuration).ValidateOnStart();
+        return AddJudgeServices(builder);
+    }
+
+    private static PlusBuilder AddJudgeServices(PlusBuilder builder)
+    {
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatClientJudgeOptions>, OptionsValidator<ChatClientJudgeOptions>>());
         builder.Services.TryAddSingleton(sp =>
         {
             var configured = sp.GetRequiredService<IOptions<ChatClientJudgeOptions>>().Value;
@@ -58,8 +77,26 @@ public static class PlusBuilderZeroShotExtensions
     public static PlusBuilder AddChatClientPersonalizer(this PlusBuilder builder, Action<ChatClientPersonalizerOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<ChatClientPersonalizerOptions>();
+        var options = builder.Services.AddOptions<ChatClientPersonalizerOptions>().ValidateOnStart();
         if (configure is not null) options.Configure(configure);
+        return AddPersonalizerServices(builder);
+    }
+
+    /// <summary>Registers the personalizer with options bound from <paramref name="configuration"/> (the <c>Plus:Personalizer</c> section).</summary>
+    /// <param name="builder">The builder returned by <c>AddPlus</c>.</param>
+    /// <param name="configuration">The configuration section.</param>
+    /// <returns>The same builder.</returns>
+    public static PlusBuilder AddChatClientPersonalizer(this PlusBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        builder.Services.AddOptions<ChatClientPersonalizerOptions>().Bind(configuration).ValidateOnStart();
+        return AddPersonalizerServices(builder);
+    }
+
+    private static PlusBuilder AddPersonalizerServices(PlusBuilder builder)
+    {
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatClientPersonalizerOptions>, OptionsValidator<ChatClientPersonalizerOptions>>());
         builder.Services.TryAddSingleton(sp => new ChatClientPersonalizer(
             RequireChatClient(sp, nameof(ChatClientPersonalizer)),
             sp.GetRequiredService<ZeroShotPromptRenderer>(),

@@ -12,7 +12,7 @@ internal static class PlusCoreRegistrations
     public static void Register(IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlusOptions>, PlusOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlusOptions>, OptionsValidator<PlusOptions>>());
 
         // Prompt templates of the configured domain (appendices D-F) and the conditioning renderer built on them.
         services.TryAddSingleton(sp =>

@@ -18,7 +18,7 @@ public static class PlusServiceCollectionExtensions
     public static PlusBuilder AddPlus(this IServiceCollection services, Action<PlusOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<PlusOptions>().ValidateDataAnnotations().ValidateOnStart();
+        var options = services.AddOptions<PlusOptions>().ValidateOnStart();
         if (configure is not null) options.Configure(configure);
         return AddCore(services);
     }
@@ -34,7 +34,7 @@ public static class PlusServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<PlusOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PlusOptions>().Bind(configuration).ValidateOnStart();
         return AddCore(services);
     }
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.AI;
 namespace Plus.ZeroShot;
 
 /// <summary>Options of <see cref="ChatClientPreferenceJudge"/>; in DI, set them through <c>AddChatClientJudge(options => ...)</c> or <c>services.Configure&lt;T&gt;</c>.</summary>
-public sealed class ChatClientJudgeOptions
+public sealed class ChatClientJudgeOptions : IValidatableOptions
 {
     /// <summary>
     /// Seed of the option-order draw. The order is a function of the seed and the query (prompt and both responses),
@@ -29,4 +29,18 @@ public sealed class ChatClientJudgeOptions
 
     /// <summary>Builds the <see cref="ChatOptions"/> sent with each request.</summary>
     public ChatOptions ToChatOptions() => new() { MaxOutputTokens = MaxOutputTokens, Temperature = Temperature, ModelId = ModelId };
+
+    /// <summary>The configuration section: <c>Plus:Judge</c>.</summary>
+    public const string SectionName = "Plus:Judge";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (MaxOutputTokens is < 1) errors.Add($"{SectionName}:{nameof(MaxOutputTokens)} must be at least 1 (or unset), found {MaxOutputTokens}.");
+        if (Temperature is { } t && !(t >= 0 && float.IsFinite(t))) errors.Add($"{SectionName}:{nameof(Temperature)} must be a finite number ≥ 0 (or unset), found {t}.");
+        if (ModelId is not null && string.IsNullOrWhiteSpace(ModelId)) errors.Add($"{SectionName}:{nameof(ModelId)} must not be blank (leave it unset).");
+        if (Seed is < 0) errors.Add($"{SectionName}:{nameof(Seed)} must be ≥ 0 (or unset), found {Seed}.");
+        return errors;
+    }
 }

@@ -19,7 +19,7 @@ public static class PlusBuilderLocalModelExtensions
     /// Registers <see cref="LocalChatClient"/> (a singleton that loads the model on first use and disposes it with the
     /// container) and maps <see cref="IChatClient"/> to it unless one is already registered. The model is
     /// <see cref="LocalChatClientOptions.ModelDirectory"/>, or the embedded default <c>plus-tiny-qwen2</c> when unset.
-    /// Options are validated at start-up by <see cref="LocalChatClientOptionsValidator"/>.
+    /// Options are validated at start-up by <see cref="LocalChatClientOptions.Validate"/>.
     /// </summary>
     /// <param name="builder">The builder returned by <c>AddPlus</c>.</param>
     /// <param name="configure">Optional configuration of the options.</param>
@@ -49,7 +49,7 @@ public static class PlusBuilderLocalModelExtensions
 
     private static PlusBuilder Register(PlusBuilder builder)
     {
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LocalChatClientOptions>, LocalChatClientOptionsValidator>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LocalChatClientOptions>, OptionsValidator<LocalChatClientOptions>>());
         builder.Services.TryAddSingleton(sp => Create(sp.GetRequiredService<IOptions<LocalChatClientOptions>>().Value, sp.GetService<IOptions<TorchBackendOptions>>()?.Value));
         builder.Services.TryAddSingleton<IChatClient>(sp => sp.GetRequiredService<LocalChatClient>());
         return builder;
@@ -65,6 +65,7 @@ public static class PlusBuilderLocalModelExtensions
         var model = CausalLM.FromPretrained(directory, device, dtype);
         try
         {
+            if (options.AdapterPath is { } adapter) Plus.Torch.Lora.LoraAdapter.Load(model, adapter);
             var formatter = options.ChatFormat is { } format ? ChatFormatters.FromName(format) : null;
             var generator = new TextGenerator(model, tokenizer, formatter);
             string modelId = !string.IsNullOrWhiteSpace(options.ModelId)
@@ -75,6 +76,7 @@ public static class PlusBuilderLocalModelExtensions
                 ModelDirectory = options.ModelDirectory,
                 Device = options.Device,
                 DType = options.DType,
+                AdapterPath = options.AdapterPath,
                 ChatFormat = options.ChatFormat,
                 ModelId = modelId,
                 MaxOutputTokens = options.MaxOutputTokens,

@@ -102,7 +102,8 @@ public sealed record DecoderConfig
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string file = Directory.Exists(path) ? Path.Combine(path, FileName) : path;
         if (!File.Exists(file)) throw new FileNotFoundException($"Model config '{file}' does not exist.", file);
-        return Parse(File.ReadAllText(file), file);
+        byte[] bytes = StrictJson.ReadUtf8File(file, StrictJson.MaxConfigBytes, $"Model config '{file}'", m => new CheckpointException(m, file));
+        return Parse(System.Text.Encoding.UTF8.GetString(bytes), file);
     }
 
     /// <summary>Parses the text of a <c>config.json</c>.</summary>
@@ -116,12 +117,31 @@ public sealed record DecoderConfig
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(json) as JsonObject ?? throw new CheckpointException($"Model config '{source}' is not a JSON object.", source);
+            root = JsonNode.Parse(json.TrimStart('\uFEFF'), nodeOptions: null, documentOptions: StrictJson.Options) as JsonObject
+                ?? throw new CheckpointException($"Model config '{source}' is not a JSON object.", source);
         }
         catch (JsonException ex)
         {
-            throw new CheckpointException($"Model config '{source}' is not valid JSON: {ex.Message}", source, null, ex);
+            throw new CheckpointException($"Model config '{source}' is not valid JSON: {StrictJson.Describe(ex)}", source, null, ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            throw new CheckpointException($"Model config '{source}' is not valid JSON: it holds a string escape that is not valid Unicode (a lone surrogate): {ex.Message}", source, null, ex);
+        }
+
+        try
+        {
+            return ParseObject(root, source);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or OverflowException or ArgumentException)
+        {
+            // A value of an unexpected JSON kind deep inside a section; the checks above name the common cases.
+            throw new CheckpointException($"Model config '{source}' has a value of an unexpected type: {ex.Message}", source, null, ex);
+        }
+    }
+
+    private static DecoderConfig ParseObject(JsonObject root, string source)
+    {
 
         string modelType = GetString(root, "model_type", source) ?? throw Missing(source, "model_type");
         if (modelType is not ("qwen2" or "llama"))
@@ -322,8 +342,10 @@ public sealed record DecoderConfig
                 return [.. arr.Select(n => n is JsonValue jv && jv.TryGetValue(out int id)
                     ? id
                     : throw new CheckpointException($"Model config '{source}': '{key}' must hold integers, found {arr.ToJsonString()}.", source))];
-            default:
+            case JsonValue:
                 return [GetInt(o, key, source)!.Value];
+            default:
+                throw new CheckpointException($"Model config '{source}': '{key}' must be an integer or a list of integers, found {o[key]!.ToJsonString()}.", source);
         }
     }
 }

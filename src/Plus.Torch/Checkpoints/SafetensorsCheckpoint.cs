@@ -37,7 +37,10 @@ public sealed class SafetensorsCheckpoint : IDisposable
     /// <param name="path">The folder or file.</param>
     /// <returns>The checkpoint; the caller disposes it.</returns>
     /// <exception cref="FileNotFoundException">No weights were found, or a shard named by the index is missing.</exception>
-    /// <exception cref="CheckpointException">A file is malformed or truncated, or the index is inconsistent.</exception>
+    /// <exception cref="CheckpointException">
+    /// A file is malformed or truncated, the index is inconsistent, or the index names a shard outside the folder
+    /// (an absolute path, <c>..</c>, or a symbolic link that leads out; refused before the file is opened).
+    /// </exception>
     public static SafetensorsCheckpoint Open(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -175,44 +178,61 @@ public sealed class SafetensorsCheckpoint : IDisposable
     private static SafetensorsCheckpoint OpenIndex(string indexPath)
     {
         if (!File.Exists(indexPath)) throw new FileNotFoundException($"Shard index '{indexPath}' does not exist.", indexPath);
+        Func<string, Exception> fail = m => new CheckpointException(m, indexPath);
+        byte[] bytes = StrictJson.ReadUtf8File(indexPath, StrictJson.MaxConfigBytes, $"Shard index '{indexPath}'", fail);
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(indexPath));
+            root = StrictJson.ParseNode(bytes);
         }
         catch (JsonException ex)
         {
-            throw new CheckpointException($"Shard index '{indexPath}' is not valid JSON: {ex.Message}", indexPath, null, ex);
+            throw new CheckpointException($"Shard index '{indexPath}' is not valid JSON: {StrictJson.Describe(ex)}", indexPath, null, ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new CheckpointException($"Shard index '{indexPath}' is not valid JSON: it holds a string escape that is not valid Unicode (a lone surrogate): {ex.Message}", indexPath, null, ex);
         }
 
-        if (root?["weight_map"] is not JsonObject weightMap)
+        if (root is not JsonObject rootObject || rootObject["weight_map"] is not JsonObject weightMap)
         {
             throw new CheckpointException($"Shard index '{indexPath}' has no 'weight_map' object.", indexPath);
         }
 
+        List<KeyValuePair<string, JsonNode?>> entries;
+        try
+        {
+            entries = [.. weightMap];
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new CheckpointException($"Shard index '{indexPath}' is not valid JSON: it holds a string escape that is not valid Unicode (a lone surrogate): {ex.Message}", indexPath, null, ex);
+        }
+
         string dir = Path.GetDirectoryName(Path.GetFullPath(indexPath))!;
+        var roots = ModelFolder.AllowedRoots(dir);
         var files = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
         var byTensor = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
         try
         {
-            foreach (var (name, value) in weightMap)
+            foreach (var (name, value) in entries)
             {
-                string? shard = value?.GetValue<string>();
-                if (string.IsNullOrEmpty(shard) || shard.Contains("..", StringComparison.Ordinal) || Path.IsPathRooted(shard))
+                string? shard = value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+                if (shard is null)
                 {
-                    throw new CheckpointException($"Shard index '{indexPath}' maps tensor '{name}' to an invalid file name '{shard}'.", indexPath, name);
+                    throw new CheckpointException($"Shard index '{indexPath}' maps tensor '{name}' to {value?.ToJsonString() ?? "null"}, not a file name.", indexPath, name);
                 }
 
-                if (!files.TryGetValue(shard, out var file))
+                string shardPath = ModelFolder.ResolveInside(dir, roots, shard, indexPath, name);
+                if (!files.TryGetValue(shardPath, out var file))
                 {
-                    string shardPath = Path.Combine(dir, shard);
                     if (!File.Exists(shardPath))
                     {
                         throw new FileNotFoundException($"Shard '{shard}' named by '{indexPath}' for tensor '{name}' does not exist.", shardPath);
                     }
 
                     file = SafetensorsFile.Open(shardPath);
-                    files.Add(shard, file);
+                    files.Add(shardPath, file);
                 }
 
                 if (!file.Contains(name))
@@ -222,6 +242,11 @@ public sealed class SafetensorsCheckpoint : IDisposable
 
                 byTensor[name] = file;
             }
+        }
+        catch (InvalidOperationException ex)
+        {
+            foreach (var f in files.Values) f.Dispose();
+            throw new CheckpointException($"Shard index '{indexPath}' is not valid JSON: it holds a string escape that is not valid Unicode (a lone surrogate): {ex.Message}", indexPath, null, ex);
         }
         catch
         {

@@ -121,7 +121,7 @@ public static class PlusBuilderPlusExtensions
     private static PlusBuilder AddPlusTrainerServices(PlusBuilder builder)
     {
         var services = builder.Services;
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlusTrainerOptions>, PlusTrainerOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlusTrainerOptions>, OptionsValidator<PlusTrainerOptions>>());
         if (services.Any(d => d.ServiceType == typeof(PlusTrainerMarker))) return builder;
         services.AddSingleton<PlusTrainerMarker>();
         foreach (bool trainSummarizer in new[] { true, false })
@@ -137,7 +137,7 @@ public static class PlusBuilderPlusExtensions
     private static PlusBuilder AddModelServices(PlusBuilder builder)
     {
         var services = builder.Services;
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrainedModelLoadOptions>, TrainedModelLoadOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrainedModelLoadOptions>, OptionsValidator<TrainedModelLoadOptions>>());
         services.TryAddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<TrainedModelLoadOptions>>().Value;
@@ -189,38 +189,19 @@ public static class PlusBuilderPlusExtensions
         var tokenizer = HfTokenizer.Load(backend?.TokenizerPath ?? directory);
         var formatter = backend?.ChatFormat is { } name ? ChatFormatters.FromName(name, backend.DefaultSystemMessage) : null;
         var model = CausalLM.FromPretrained(directory, device, dtype);
-        return new TorchUserSummarizer(new TextGenerator(model, tokenizer, formatter), prompts, options);
+        try
+        {
+            if (backend?.SummarizerAdapterPath is { } adapter) Plus.Torch.Lora.LoraAdapter.Load(model, adapter);
+            return new TorchUserSummarizer(new TextGenerator(model, tokenizer, formatter), prompts, options);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     private sealed class PlusTrainerMarker;
-
-    private sealed class PlusTrainerOptionsValidator : IValidateOptions<PlusTrainerOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, PlusTrainerOptions options)
-        {
-            try
-            {
-                options.Validate();
-                return ValidateOptionsResult.Success;
-            }
-            catch (ArgumentException ex)
-            {
-                return ValidateOptionsResult.Fail(ex.Message);
-            }
-        }
-    }
-
-    private sealed class TrainedModelLoadOptionsValidator : IValidateOptions<TrainedModelLoadOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, TrainedModelLoadOptions options)
-        {
-            var errors = options.Validate().ToList();
-            if (string.IsNullOrWhiteSpace(options.Path)) errors.Add($"{TrainedModelLoadOptions.SectionName}:{nameof(TrainedModelLoadOptions.Path)} is required: the folder of a saved model.");
-            else if (!File.Exists(Path.Combine(options.Path, TrainedModelManifest.FileName)))
-                errors.Add($"{TrainedModelLoadOptions.SectionName}:{nameof(TrainedModelLoadOptions.Path)} '{options.Path}' has no {TrainedModelManifest.FileName}: it is not a saved Plus.Sdk model.");
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-        }
-    }
 
     /// <summary>One registered PLUS method: loads fresh models for each run and hands them to the returned model.</summary>
     private sealed class PlusTrainingRun(IServiceProvider services, bool trainSummarizer) : IPreferenceTrainer

@@ -82,7 +82,7 @@ public static class PlusBuilderTorchExtensions
     private static PlusBuilder AddBackendServices(PlusBuilder builder)
     {
         var services = builder.Services;
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TorchBackendOptions>, TorchBackendOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TorchBackendOptions>, OptionsValidator<TorchBackendOptions>>());
         services.TryAddSingleton(sp => new ConditionedRewardModelFactory(
             sp.GetRequiredService<IOptions<TorchBackendOptions>>().Value,
             sp.GetRequiredService<ConditioningRenderer>()));
@@ -94,7 +94,7 @@ public static class PlusBuilderTorchExtensions
     private static PlusBuilder AddTrainerServices(PlusBuilder builder)
     {
         var services = builder.Services;
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BradleyTerryOptions>, BradleyTerryOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BradleyTerryOptions>, OptionsValidator<BradleyTerryOptions>>());
         if (services.Any(d => d.ServiceType == typeof(TrainerMarker))) return builder;
         services.AddSingleton<TrainerMarker>();
         foreach (var kind in new[] { ConditioningKind.None, ConditioningKind.Context, ConditioningKind.Oracle })

@@ -48,9 +48,11 @@ public sealed record GenerationOptions
     public bool UseCache { get; init; } = true;
 
     /// <summary>
-    /// With the cache, multiply q/k/v and gate/up as one matrix each when every projection is a plain linear layer
-    /// (default true). Costs a temporary copy of those weights for the duration of the call; turned off
-    /// automatically once adapters wrap the projections.
+    /// With the cache, multiply q/k/v and gate/up as one matrix each (default true), also under LoRA: the base
+    /// weights and the adapters' A and B matrices are concatenated, and the low-rank update is still added after the
+    /// base product, so the numbers are those of the separate layers up to rounding. Costs a temporary copy of those
+    /// weights for the duration of the call. Turned off automatically when a projection holds another kind of
+    /// module, or while LoRA dropout is active (the model in train mode with dropout &gt; 0).
     /// </summary>
     public bool FuseProjections { get; init; } = true;
 

@@ -49,7 +49,7 @@ internal sealed class GenerationRun : IDisposable
         _promptMask = attentionMask is null
             ? ones(_batch, _promptLength, ScalarType.Int64, device)
             : attentionMask.to(ScalarType.Int64, device).contiguous();
-        if (!_promptMask.select(1, _promptLength - 1).eq(1).all().item<bool>())
+        if (!HostReads.Flag(_promptMask.select(1, _promptLength - 1).eq(1).all()))
         {
             throw new ArgumentException(
                 "The last prompt column must be a real token in every row: pad prompts on the left (attention mask 0 at the start).", nameof(attentionMask));
@@ -116,8 +116,9 @@ internal sealed class GenerationRun : IDisposable
         }
 
         var (token, logProb) = Choose(logits);
-        token = token.masked_fill(_finished, _options.PadTokenId);
-        logProb = logProb.masked_fill(_finished, 0);
+        // Choose returns fresh tensors: fill them in place.
+        token.masked_fill_(_finished, _options.PadTokenId);
+        logProb.masked_fill_(_finished, 0);
         _active.select(1, step).copy_(_finished.logical_not());
         _tokens.select(1, step).copy_(token);
         _logProbs.select(1, step).copy_(logProb);
@@ -132,7 +133,7 @@ internal sealed class GenerationRun : IDisposable
     public bool AllFinishedOnDevice()
     {
         using var scope = NewDisposeScope();
-        return _finished.all().item<bool>();
+        return HostReads.Flag(_finished.all());
     }
 
     public GenerationOutput BuildOutput()
@@ -146,9 +147,9 @@ internal sealed class GenerationRun : IDisposable
         var attention = cat([_promptMask, active], 1);
         var newMask = cat([zeros_like(_promptMask), active], 1);
 
-        long[] hostTokens = tokens.cpu().data<long>().ToArray();
-        long[] hostActive = active.cpu().data<long>().ToArray();
-        float[] hostLogProbs = logProbs.cpu().data<float>().ToArray();
+        // One device-to-host copy for tokens, activity and log-probs (token ids and fp32 values are exact in fp64).
+        double[] host = HostReads.ToArray<double>(stack([tokens.to(ScalarType.Float64), active.to(ScalarType.Float64), logProbs.to(ScalarType.Float64)]));
+        int plane = _batch * n;
         var sequences = new GeneratedSequence[_batch];
         for (int b = 0; b < _batch; b++)
         {
@@ -156,9 +157,9 @@ internal sealed class GenerationRun : IDisposable
             var lps = new List<float>();
             for (int s = 0; s < n; s++)
             {
-                if (hostActive[b * n + s] == 0) break;
-                ids.Add((int)hostTokens[b * n + s]);
-                lps.Add(hostLogProbs[b * n + s]);
+                if (host[plane + b * n + s] == 0) break;
+                ids.Add((int)host[b * n + s]);
+                lps.Add((float)host[2 * plane + b * n + s]);
             }
 
             var reason = _reasons[b]
@@ -248,16 +249,29 @@ internal sealed class GenerationRun : IDisposable
             candidates = candidates.masked_fill(before.ge(_options.TopP), double.NegativeInfinity);
         }
 
-        var pick = multinomial(candidates.softmax(-1), 1, replacement: false, generator: _sampler);
+        var pick = SampleOne(candidates.softmax(-1), _sampler);
         var token = candidateIds is null ? pick : candidateIds.gather(-1, pick);
         var logProb = scaled.gather(-1, token) - logZ;
         return (token.squeeze(-1), logProb.squeeze(-1));
     }
 
+    /// <summary>
+    /// One draw per row from <paramref name="probs"/> [B, K], as <c>multinomial(probs, 1)</c> draws it: the index of
+    /// the largest <c>p / q</c> with <c>q ~ Exp(1)</c> (the Gumbel-max trick; libtorch's multinomial does exactly this
+    /// for one sample, from the same generator stream), without multinomial's checks of the distribution, which cost
+    /// extra kernels, and in older libtorch versions two host synchronisations, at every decode step.
+    /// </summary>
+    /// <returns>[B, 1] int64 indices.</returns>
+    internal static Tensor SampleOne(Tensor probs, TorchSharp.torch.Generator? generator)
+    {
+        using var scope = NewDisposeScope();
+        var q = empty_like(probs).exponential_(1, generator);
+        return probs.div(q).argmax(-1, keepdim: true).MoveToOuterDisposeScope();
+    }
+
     private GenerationStep SyncHost(int step, Tensor token, Tensor logProb)
     {
-        var packed = stack([token.to(ScalarType.Float64), logProb.to(ScalarType.Float64), _finished.to(ScalarType.Float64)]).cpu();
-        double[] host = packed.data<double>().ToArray();
+        double[] host = HostReads.ToArray<double>(stack([token.to(ScalarType.Float64), logProb.to(ScalarType.Float64), _finished.to(ScalarType.Float64)]));
         var ids = new int[_batch];
         var lps = new float[_batch];
         var active = new bool[_batch];

@@ -96,6 +96,9 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     /// <summary>Whether <c>s·B·A</c> is currently folded into the base weight.</summary>
     public bool Merged { get; private set; }
 
+    /// <summary>Whether <see cref="forward"/> would apply dropout to the adapter input now (dropout &gt; 0 in train mode).</summary>
+    internal bool DropoutActive => _dropout is not null && _dropout.training && Enabled && !Merged;
+
     /// <summary>The frozen base layer.</summary>
     public Linear BaseLayer => _baseLayer;
 

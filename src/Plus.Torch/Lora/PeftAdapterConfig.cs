@@ -55,7 +55,8 @@ public sealed record PeftAdapterConfig
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string file = Directory.Exists(path) ? Path.Combine(path, FileName) : path;
         if (!File.Exists(file)) throw new FileNotFoundException($"Adapter config '{file}' does not exist.", file);
-        return Parse(File.ReadAllText(file), file);
+        byte[] bytes = StrictJson.ReadUtf8File(file, StrictJson.MaxConfigBytes, $"Adapter config '{file}'", m => new CheckpointException(m, file));
+        return Parse(System.Text.Encoding.UTF8.GetString(bytes), file);
     }
 
     /// <summary>Parses the text of an <c>adapter_config.json</c>.</summary>
@@ -69,12 +70,31 @@ public sealed record PeftAdapterConfig
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(json) as JsonObject ?? throw new CheckpointException($"Adapter config '{source}' is not a JSON object.", source);
+            root = JsonNode.Parse(json.TrimStart('\uFEFF'), nodeOptions: null, documentOptions: StrictJson.Options) as JsonObject
+                ?? throw new CheckpointException($"Adapter config '{source}' is not a JSON object.", source);
         }
         catch (JsonException ex)
         {
-            throw new CheckpointException($"Adapter config '{source}' is not valid JSON: {ex.Message}", source, null, ex);
+            throw new CheckpointException($"Adapter config '{source}' is not valid JSON: {StrictJson.Describe(ex)}", source, null, ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            throw new CheckpointException($"Adapter config '{source}' is not valid JSON: it holds a string escape that is not valid Unicode (a lone surrogate): {ex.Message}", source, null, ex);
+        }
+
+        try
+        {
+            return ParseObject(root, source);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or OverflowException or ArgumentException)
+        {
+            // A value of an unexpected JSON kind deep inside a section; the checks below name the common cases.
+            throw new CheckpointException($"Adapter config '{source}' has a value of an unexpected type: {ex.Message}", source, null, ex);
+        }
+    }
+
+    private static PeftAdapterConfig ParseObject(JsonObject root, string source)
+    {
 
         string peftType = Str(root, "peft_type", source) ?? throw Fail(source, "lacks the key 'peft_type'");
         if (peftType != "LORA") throw Fail(source, $"has peft_type '{peftType}'; only LORA adapters are supported");

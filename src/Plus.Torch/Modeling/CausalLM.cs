@@ -267,7 +267,7 @@ public sealed class CausalLM : nn.Module<Tensor, Tensor>
     public Tensor ForwardHidden(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null) =>
         ForwardHiddenCore(inputIds, attentionMask, positionIds, cache, null);
 
-    /// <summary>Concatenated q/k/v and gate/up weights for fast inference, or null when a projection was replaced.</summary>
+    /// <summary>Concatenated q/k/v and gate/up weights (LoRA adapters included) for fast inference, or null when a slot cannot be fused (see <see cref="FusedProjections"/>).</summary>
     internal FusedProjections? CreateFusedProjections() => FusedProjections.TryCreate([.. _model.Layers]);
 
     internal Tensor ForwardHiddenCore(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, KvCache? cache, FusedProjections? fused)

@@ -1,3 +1,4 @@
+using Plus.Torch.Lora;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -6,64 +7,105 @@ namespace Plus.Torch.Modeling;
 /// <summary>
 /// Inference-only concatenated copies of each layer's q/k/v and gate/up weights, so a decode step runs one
 /// matrix multiply where it would run three (or two). Built from the current parameters for the duration of one
-/// generation (training updates between generations are picked up); unavailable once a projection has been
-/// replaced by a wrapper such as LoRA.
+/// generation (training updates between generations are picked up).
 /// </summary>
+/// <remarks>
+/// Under LoRA the frozen base weights are concatenated the same way and the adapters too: the A matrices stacked
+/// ([Σr, in]) and the B matrices placed on a block diagonal ([Σout, Σr]), so a group costs three matrix multiplies
+/// instead of three per projection, and the update is still added after the base product with the adapter's
+/// scaling, as <see cref="LoraLinear.forward"/> does (the off-diagonal blocks are exact zeros). A disabled or merged
+/// adapter counts as its base layer. Unavailable (null) when a slot holds any other module, when a group mixes
+/// projections with and without bias, when the adapters of a group differ in scaling, or while LoRA dropout is
+/// active (train mode), since the fused path applies no dropout.
+/// </remarks>
 internal sealed class FusedProjections : IDisposable
 {
-    private FusedProjections(Tensor[] qkv, Tensor?[] qkvBias, Tensor[] gateUp, Tensor?[] gateUpBias)
+    private static readonly string[] QkvNames = ["q_proj", "k_proj", "v_proj"];
+    private static readonly string[] GateUpNames = ["gate_proj", "up_proj"];
+
+    private FusedProjections(FusedGroup[] qkv, FusedGroup[] gateUp)
     {
         Qkv = qkv;
-        QkvBias = qkvBias;
         GateUp = gateUp;
-        GateUpBias = gateUpBias;
     }
 
-    public Tensor[] Qkv { get; }
+    /// <summary>Per layer: q, k and v as one product ([B, T, (heads + 2·kvHeads)·headDim]).</summary>
+    public FusedGroup[] Qkv { get; }
 
-    public Tensor?[] QkvBias { get; }
+    /// <summary>Per layer: gate and up as one product ([B, T, 2·intermediate]).</summary>
+    public FusedGroup[] GateUp { get; }
 
-    public Tensor[] GateUp { get; }
+    /// <summary>Whether any group carries a LoRA update.</summary>
+    public bool HasAdapters => Qkv.Any(g => g.LoraA is not null) || GateUp.Any(g => g.LoraA is not null);
 
-    public Tensor?[] GateUpBias { get; }
-
-    /// <summary>Builds the fused weights when every projection is a plain <see cref="Linear"/>; otherwise null.</summary>
+    /// <summary>Builds the fused weights when every q/k/v and gate/up slot can be fused (see the remarks); otherwise null.</summary>
     public static FusedProjections? TryCreate(IReadOnlyList<DecoderLayer> layers)
     {
-        foreach (var layer in layers)
+        var qkvModules = new nn.Module<Tensor, Tensor>[layers.Count][];
+        var gateUpModules = new nn.Module<Tensor, Tensor>[layers.Count][];
+        for (int i = 0; i < layers.Count; i++)
         {
-            foreach (var n in SelfAttention.ProjectionNames) if (layer.SelfAttn.GetProjection(n) is not Linear) return null;
-            foreach (var n in SwiGluMlp.ProjectionNames) if (layer.Mlp.GetProjection(n) is not Linear) return null;
+            qkvModules[i] = [.. QkvNames.Select(layers[i].SelfAttn.GetProjection)];
+            gateUpModules[i] = [.. GateUpNames.Select(layers[i].Mlp.GetProjection)];
+            if (!CanFuse(qkvModules[i]) || !CanFuse(gateUpModules[i])) return null;
         }
 
         using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        int count = layers.Count;
-        var qkv = new Tensor[count];
-        var qkvBias = new Tensor?[count];
-        var gateUp = new Tensor[count];
-        var gateUpBias = new Tensor?[count];
-        for (int i = 0; i < count; i++)
+        var qkv = new FusedGroup[layers.Count];
+        var gateUp = new FusedGroup[layers.Count];
+        try
         {
-            var q = (Linear)layers[i].SelfAttn.GetProjection("q_proj");
-            var k = (Linear)layers[i].SelfAttn.GetProjection("k_proj");
-            var v = (Linear)layers[i].SelfAttn.GetProjection("v_proj");
-            var g = (Linear)layers[i].Mlp.GetProjection("gate_proj");
-            var u = (Linear)layers[i].Mlp.GetProjection("up_proj");
-            qkv[i] = scope.Detach(cat([q.weight!, k.weight!, v.weight!], 0));
-            if (q.bias is not null && k.bias is not null && v.bias is not null) qkvBias[i] = scope.Detach(cat([q.bias, k.bias, v.bias], 0));
-            gateUp[i] = scope.Detach(cat([g.weight!, u.weight!], 0));
-            if (g.bias is not null && u.bias is not null) gateUpBias[i] = scope.Detach(cat([g.bias, u.bias], 0));
+            for (int i = 0; i < layers.Count; i++)
+            {
+                qkv[i] = FusedGroup.Create(qkvModules[i]);
+                gateUp[i] = FusedGroup.Create(gateUpModules[i]);
+            }
+        }
+        catch
+        {
+            foreach (var g in qkv) g?.Dispose();
+            foreach (var g in gateUp) g?.Dispose();
+            throw;
         }
 
-        return new FusedProjections(qkv, qkvBias, gateUp, gateUpBias);
+        return new FusedProjections(qkv, gateUp);
     }
 
     public void Dispose()
     {
-        foreach (var t in Qkv) t.Dispose();
-        foreach (var t in QkvBias) t?.Dispose();
-        foreach (var t in GateUp) t.Dispose();
-        foreach (var t in GateUpBias) t?.Dispose();
+        foreach (var g in Qkv) g.Dispose();
+        foreach (var g in GateUp) g.Dispose();
+    }
+
+    private static bool CanFuse(nn.Module<Tensor, Tensor>[] modules)
+    {
+        double? scaling = null;
+        int withBias = 0;
+        foreach (var module in modules)
+        {
+            Linear baseLayer;
+            if (module is Linear linear)
+            {
+                baseLayer = linear;
+            }
+            else if (module is LoraLinear lora)
+            {
+                if (lora.DropoutActive) return false;
+                baseLayer = lora.BaseLayer;
+                if (lora.Enabled && !lora.Merged)
+                {
+                    if (scaling is { } s && s != lora.Scaling) return false;
+                    scaling = lora.Scaling;
+                }
+            }
+            else
+            {
+                return false;
+            }
+
+            if (baseLayer.bias is not null) withBias++;
+        }
+
+        return withBias == 0 || withBias == modules.Length;
     }
 }

@@ -79,7 +79,7 @@ internal sealed class SelfAttention : nn.Module
         if (ctx.Fused is { } fused)
         {
             // One matmul for q, k and v; rotary on the q and k heads together.
-            var heads = nn.functional.linear(x, fused.Qkv[_layer], fused.QkvBias[_layer]).view(b, t, _heads + 2 * _kvHeads, _headDim);
+            var heads = fused.Qkv[_layer].Forward(x).view(b, t, _heads + 2 * _kvHeads, _headDim);
             var rotated = ApplyRotary(heads.narrow(2, 0, _heads + _kvHeads), ctx);
             q = rotated.narrow(2, 0, _heads);
             k = rotated.narrow(2, _heads, _kvHeads).transpose(1, 2);

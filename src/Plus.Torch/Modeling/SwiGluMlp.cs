@@ -53,7 +53,7 @@ internal sealed class SwiGluMlp : nn.Module<Tensor, Tensor>
     {
         if (fused is null) return forward(input);
         using var scope = NewDisposeScope();
-        var gateUp = nn.functional.linear(input, fused.GateUp[layer], fused.GateUpBias[layer]);
+        var gateUp = fused.GateUp[layer].Forward(input);
         long width = gateUp.shape[^1] / 2;
         var gate = nn.functional.silu(gateUp.narrow(-1, 0, width));
         return _downProj.forward(gate * gateUp.narrow(-1, width, width)).MoveToOuterDisposeScope();

@@ -131,10 +131,7 @@ public sealed class TrainedModel : ITrainedPreferenceModel
     public static TrainedModel Load(string directory, TrainedModelLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        options ??= new TrainedModelLoadOptions();
-        var errors = options.Validate();
-        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(options));
-        var (root, manifestPath, manifest) = TrainedModelStore.ReadManifest(directory, options);
+        (string root, string manifestPath, var manifest, options) = TrainedModelStore.ReadManifest(directory, options);
         if (!TrainedModelStore.CoreRewardFormats.Contains(manifest.RewardModel.Format))
         {
             throw new TrainedModelException(

@@ -1,7 +1,7 @@
 namespace Plus.Torch.Persistence;
 
 /// <summary>How <see cref="TrainedModel.Load"/> opens a saved folder (bound from <c>Plus:Model</c> by <c>AddPlusModel</c>).</summary>
-public sealed class TrainedModelLoadOptions
+public sealed class TrainedModelLoadOptions : IValidatableOptions
 {
     /// <summary>The configuration section: <c>Plus:Model</c>.</summary>
     public const string SectionName = "Plus:Model";
@@ -36,11 +36,17 @@ public sealed class TrainedModelLoadOptions
     /// <summary>Decode summaries greedily instead of sampling as trained (default false).</summary>
     public bool GreedySummaries { get; set; }
 
-    /// <summary>Checks the options, naming every problem by its option path.</summary>
-    /// <returns>The problems; empty when valid.</returns>
+    /// <summary>A copy of these options.</summary>
+    /// <returns>A new instance with the same values.</returns>
+    public TrainedModelLoadOptions Clone() => (TrainedModelLoadOptions)MemberwiseClone();
+
+    /// <inheritdoc />
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(Path)) errors.Add($"{SectionName}:{nameof(Path)} is required: the folder of a saved model.");
+        else if (!File.Exists(System.IO.Path.Combine(Path, TrainedModelManifest.FileName)))
+            errors.Add($"{SectionName}:{nameof(Path)} '{Path}' has no {TrainedModelManifest.FileName}: it is not a saved Plus.Sdk model.");
         if (Device is not null && string.IsNullOrWhiteSpace(Device)) errors.Add($"{SectionName}:{nameof(Device)} must not be blank (leave it unset for the default).");
         if (DType is not null && DType.Trim().ToLowerInvariant() is not ("auto" or "float32" or "fp32" or "bfloat16" or "bf16" or "float16" or "fp16"))
             errors.Add($"{SectionName}:{nameof(DType)} must be auto, float32, bfloat16 or float16, found '{DType}'.");

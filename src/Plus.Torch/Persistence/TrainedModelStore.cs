@@ -67,24 +67,32 @@ public static class TrainedModelStore
             .ToList();
     }
 
-    /// <summary>Reads, checks and (with <see cref="TrainedModelLoadOptions.VerifyFiles"/>) verifies the manifest of a saved folder.</summary>
+    /// <summary>
+    /// Reads, checks and (with <see cref="TrainedModelLoadOptions.VerifyFiles"/>) verifies the manifest of a saved
+    /// folder, after validating a copy of the options whose <see cref="TrainedModelLoadOptions.Path"/> is the folder.
+    /// </summary>
     /// <param name="directory">The folder.</param>
-    /// <param name="options">The load options (null for the defaults).</param>
+    /// <param name="options">The load options (null for the defaults; not changed).</param>
     /// <param name="requiredFiles">Files (relative paths) the format needs beyond those every reward model needs; checked to be listed.</param>
-    /// <returns>The folder's full path, the manifest's path and the manifest.</returns>
+    /// <returns>The folder's full path, the manifest's path, the manifest and the options in effect.</returns>
     /// <exception cref="TrainedModelException">No folder or manifest, an invalid manifest, or a missing or altered file; the message names the file.</exception>
-    public static (string Root, string ManifestPath, TrainedModelManifest Manifest) ReadManifest(string directory, TrainedModelLoadOptions? options = null, IEnumerable<string>? requiredFiles = null)
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    public static (string Root, string ManifestPath, TrainedModelManifest Manifest, TrainedModelLoadOptions Options) ReadManifest(
+        string directory, TrainedModelLoadOptions? options = null, IEnumerable<string>? requiredFiles = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        options ??= new TrainedModelLoadOptions();
         string root = Path.GetFullPath(directory);
         string manifestPath = Path.Combine(root, TrainedModelManifest.FileName);
         if (!Directory.Exists(root)) throw new TrainedModelException($"Model folder '{root}' does not exist.", root);
         if (!File.Exists(manifestPath))
             throw new TrainedModelException($"'{root}' has no {TrainedModelManifest.FileName}: it is not a saved Plus.Sdk model, or its save did not finish.", manifestPath);
+        options = (options ?? new TrainedModelLoadOptions()).Clone();
+        options.Path = root;
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(options));
         var manifest = TrainedModelManifest.Parse(File.ReadAllText(manifestPath), manifestPath);
         if (options.VerifyFiles) VerifyFiles(root, manifest, manifestPath, requiredFiles ?? []);
-        return (root, manifestPath, manifest);
+        return (root, manifestPath, manifest, options);
     }
 
     /// <summary>

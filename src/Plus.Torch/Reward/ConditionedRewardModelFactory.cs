@@ -18,7 +18,7 @@ public sealed class ConditionedRewardModelFactory
     private readonly Lazy<IChatFormatter> _formatter;
 
     /// <summary>Creates the factory.</summary>
-    /// <param name="options">The backend options (validated by <see cref="TorchBackendOptionsValidator"/> when registered through DI).</param>
+    /// <param name="options">The backend options (validated by <see cref="TorchBackendOptions.Validate"/> when registered through DI).</param>
     /// <param name="renderer">Writes the conditioning into prompts (Plus.Core's templates for the configured domain).</param>
     public ConditionedRewardModelFactory(TorchBackendOptions options, ConditioningRenderer renderer)
     {

@@ -179,22 +179,33 @@ public sealed class HfTokenizer
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pathOrDirectory);
         string file = ResolveTokenizerFile(pathOrDirectory);
-        TokenizerDefinition definition;
-        using (JsonDocument doc = ReadJson(file))
-        {
-            definition = TokenizerDefinition.Parse(doc.RootElement, file);
-        }
-
         string configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, ConfigFileName);
-        JsonObject? config = null;
-        if (File.Exists(configPath))
+        bool withConfig = false;
+        try
         {
-            using JsonDocument doc = ReadJson(configPath);
-            config = JsonNode.Parse(doc.RootElement.GetRawText()) as JsonObject
-                ?? throw new InvalidDataException($"Tokenizer config '{configPath}' cannot be loaded: the top level is not a JSON object.");
-        }
+            TokenizerDefinition definition;
+            using (JsonDocument doc = ReadJson(file))
+            {
+                definition = TokenizerDefinition.Parse(doc.RootElement, file);
+            }
 
-        return new HfTokenizer(definition, config, file, config is null ? null : configPath);
+            JsonObject? config = null;
+            if (File.Exists(configPath))
+            {
+                withConfig = true;
+                using JsonDocument doc = ReadJson(configPath);
+                config = JsonNode.Parse(doc.RootElement.GetRawText()) as JsonObject
+                    ?? throw new InvalidDataException($"Tokenizer config '{configPath}' cannot be loaded: the top level is not a JSON object.");
+            }
+
+            return new HfTokenizer(definition, config, file, config is null ? null : configPath);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException or KeyNotFoundException or OverflowException)
+        {
+            // A value of an unexpected JSON kind, or a regex or vocabulary that Microsoft.ML.Tokenizers refuses.
+            string what = withConfig ? $"Tokenizer '{file}' with its config '{configPath}'" : $"Tokenizer file '{file}'";
+            throw new InvalidDataException($"{what} cannot be loaded: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Builds a tokenizer from an in-memory definition (used by <see cref="TokenizerSubsetBuilder"/>).</summary>
@@ -388,6 +399,11 @@ public sealed class HfTokenizer
         throw new FileNotFoundException($"Tokenizer file or folder '{pathOrDirectory}' does not exist.", pathOrDirectory);
     }
 
+    /// <summary>
+    /// Reads a JSON file (plain or gzip) with the checks every model-folder file gets: at most
+    /// <see cref="MaxFileBytes"/> (decompressed, so a gzip bomb stops there), strict UTF-8, no duplicate keys,
+    /// at most 64 levels of nesting.
+    /// </summary>
     private static JsonDocument ReadJson(string path)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
@@ -397,22 +413,61 @@ public sealed class HfTokenizer
         bool gzip = read == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
         try
         {
+            byte[]? bytes;
             if (gzip)
             {
-                using var unzip = new GZipStream(file, CompressionMode.Decompress);
-                return JsonDocument.Parse(unzip);
+                try
+                {
+                    using var unzip = new GZipStream(file, CompressionMode.Decompress);
+                    bytes = ReadAtMost(unzip, MaxFileBytes);
+                }
+                catch (InvalidDataException ex)
+                {
+                    throw new InvalidDataException($"'{path}' starts like a gzip file but cannot be decompressed: {ex.Message}", ex);
+                }
+            }
+            else
+            {
+                bytes = file.Length > MaxFileBytes ? null : ReadAtMost(file, MaxFileBytes);
             }
 
-            return JsonDocument.Parse(file);
+            if (bytes is null)
+            {
+                throw new InvalidDataException($"'{path}' is larger than {MaxFileBytes} bytes (decompressed); this reader does not load tokenizer files that large.");
+            }
+
+            int bad = Checkpoints.StrictJson.InvalidUtf8Offset(bytes);
+            if (bad >= 0) throw new InvalidDataException($"'{path}' is not valid UTF-8 (byte {bad}).");
+            ReadOnlyMemory<byte> json = bytes;
+            if (bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) json = json[3..];
+            return JsonDocument.Parse(json, Checkpoints.StrictJson.Options);
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"'{path}' is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}): {ex.Message}", ex);
+            throw new InvalidDataException($"'{path}' is not valid JSON: {Checkpoints.StrictJson.Describe(ex)}", ex);
         }
-        catch (InvalidDataException ex) when (gzip)
+        catch (InvalidOperationException ex)
         {
-            throw new InvalidDataException($"'{path}' starts like a gzip file but cannot be decompressed: {ex.Message}", ex);
+            throw new InvalidDataException($"'{path}' is not valid JSON: it holds a string escape that is not valid Unicode (a lone surrogate): {ex.Message}", ex);
         }
+    }
+
+    /// <summary>The largest tokenizer file read (512 MiB, decompressed; Qwen's is 7 MiB, the largest known ones about 35 MiB).</summary>
+    internal const int MaxFileBytes = 512 * 1024 * 1024;
+
+    /// <summary>The whole stream, or null (after reading at most <paramref name="limit"/> bytes and a chunk) when it holds more than <paramref name="limit"/>.</summary>
+    internal static byte[]? ReadAtMost(Stream stream, int limit)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int n;
+        while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (buffer.Length + n > limit) return null;
+            buffer.Write(chunk, 0, n);
+        }
+
+        return buffer.ToArray();
     }
 
     private string? ConfigToken(JsonObject? config, string key, string configName)

@@ -80,7 +80,7 @@ internal sealed class TokenizerDefinition
         var vocab = new Dictionary<string, int>(vocabElement.GetPropertyCount(), StringComparer.Ordinal);
         foreach (JsonProperty p in vocabElement.EnumerateObject())
         {
-            if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int id) || id < 0)
+            if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int id) || id < 0 || id == int.MaxValue)
             {
                 throw Invalid(source, $"model.vocab['{p.Name}'] is not a non-negative integer id");
             }
@@ -273,10 +273,11 @@ internal sealed class TokenizerDefinition
         int index = 0;
         foreach (JsonElement e in a.EnumerateArray())
         {
-            if (!e.TryGetProperty("id", out JsonElement id) || !id.TryGetInt32(out int idValue)
+            if (e.ValueKind != JsonValueKind.Object
+                || !e.TryGetProperty("id", out JsonElement id) || id.ValueKind != JsonValueKind.Number || !id.TryGetInt32(out int idValue) || idValue < 0 || idValue == int.MaxValue
                 || !e.TryGetProperty("content", out JsonElement content) || content.ValueKind != JsonValueKind.String)
             {
-                throw Invalid(source, $"added_tokens[{index}] has no integer 'id' and string 'content'");
+                throw Invalid(source, $"added_tokens[{index}] has no non-negative integer 'id' and string 'content'");
             }
 
             list.Add(new AddedTokenEntry(

@@ -9,7 +9,7 @@ namespace Plus.Torch.Training;
 /// rate comes from <see cref="Preset"/> unless set: the paper's 9e-6 suits 0.5B-3B models, the tiny preset's 5e-4 suits
 /// small models such as the embedded default (see docs/training.md).
 /// </summary>
-public sealed class BradleyTerryOptions
+public sealed class BradleyTerryOptions : IValidatableOptions
 {
     /// <summary>The configuration section: <c>Plus:Torch:BradleyTerry</c>.</summary>
     public const string SectionName = "Plus:Torch:BradleyTerry";

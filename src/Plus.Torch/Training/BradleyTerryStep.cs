@@ -1,4 +1,5 @@
 using Plus.Torch.Checkpoints;
+using Plus.Torch.Modeling;
 using Plus.Torch.Reward;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -17,6 +18,12 @@ namespace Plus.Torch.Training;
 /// gradient is that of the batch mean; stop with <see cref="NonFiniteLossException"/> on a NaN/∞ loss or gradient
 /// norm before any weight changes; clip to <see cref="MaxGradNorm"/>; AdamW step. Loss and accuracy are summed on the
 /// device and read once per step (no host sync per micro-batch).</para>
+/// <para><b>Token budget.</b> With <see cref="MaxTokensPerMicroBatch"/> set, the batch is encoded once, its pairs are
+/// sorted by length (longest first) and cut into micro-batches whose padded size, 2 × pairs × longest sequence, stays
+/// within the budget (and within <see cref="MicroBatchSize"/> pairs when that is set too); a pair longer than the budget
+/// on its own forms a micro-batch alone; the ids and masks of all micro-batches go to the device in one copy. Activation memory is then bounded by the budget instead of by the batch's
+/// longest text times its size. The gradient is still that of the batch mean (each micro-batch weighted by its share
+/// of the pairs), so loss, metrics and updates equal the unbudgeted step up to floating-point rounding.</para>
 /// <para>The optimizer covers the reward model's trainable parameters only (the LoRA matrices and the head under
 /// LoRA). <see cref="Save"/>/<see cref="Load"/> write and read those parameters and the optimizer state into a
 /// checkpoint. Not thread-safe. Disposing disposes the optimizer, not the model.</para>
@@ -66,6 +73,29 @@ public sealed class BradleyTerryStep : IDisposable
     /// <summary>Pairs per forward (0: the whole batch).</summary>
     public int MicroBatchSize { get; }
 
+    /// <summary>
+    /// Most padded tokens (2 × pairs × longest sequence) per forward; 0 (default) turns the token budget off and
+    /// splits by <see cref="MicroBatchSize"/> alone, in batch order. See the class remarks.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a negative value.</exception>
+    public int MaxTokensPerMicroBatch
+    {
+        get => _maxTokensPerMicroBatch;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _maxTokensPerMicroBatch = value;
+        }
+    }
+
+    private readonly int _maxTokensPerMicroBatch;
+
+    /// <summary>Micro-batches (forwards) of the latest step.</summary>
+    internal int LastMicroBatches { get; private set; }
+
+    /// <summary>The largest padded micro-batch (rows × width, in tokens) of the latest step.</summary>
+    internal long LastPeakTokens { get; private set; }
+
     /// <summary>Optimizer steps taken so far; set it when resuming.</summary>
     public int StepsTaken { get; set; }
 
@@ -88,29 +118,36 @@ public sealed class BradleyTerryStep : IDisposable
         Model.Model.train();
         _optimizer.zero_grad();
         double lr = Schedule.Apply(_optimizer, StepsTaken);
-        int micro = MicroBatchSize == 0 ? batch.Count : MicroBatchSize;
         int truncated = 0;
         // Loss, correct pairs and margin accumulate on the device; one host sync reads them before the update.
         using var totals = zeros(3, ScalarType.Float32, Model.Model.Device);
-        for (int start = 0; start < batch.Count; start += micro)
+        if (MaxTokensPerMicroBatch > 0)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var slice = batch.Skip(start).Take(micro).ToArray();
-            using var scope = NewDisposeScope();
-            var output = Model.PairLoss(slice);
-            var weighted = output.Loss * ((double)slice.Length / batch.Count);
-            weighted.backward();
-            var chosen = output.Chosen.detach();
-            var rejected = output.Rejected.detach();
-            totals.add_(stack([weighted.detach(), chosen.gt(rejected).sum().to(ScalarType.Float32), (chosen - rejected).sum()]));
-            truncated += output.Truncated;
+            truncated = AccumulateWithinBudget(batch, totals, cancellationToken);
+        }
+        else
+        {
+            int micro = MicroBatchSize == 0 ? batch.Count : MicroBatchSize;
+            LastMicroBatches = 0;
+            LastPeakTokens = 0;
+            for (int start = 0; start < batch.Count; start += micro)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var slice = batch.Skip(start).Take(micro).ToArray();
+                using var scope = NewDisposeScope();
+                var output = Model.PairLoss(slice);
+                Accumulate(output.Loss, output.Chosen, output.Rejected, (double)slice.Length / batch.Count, totals);
+                truncated += output.Truncated;
+                LastMicroBatches++;
+            }
         }
 
-        var host = totals.cpu().data<float>().ToArray();
+        var host = HostReads.ToArray<float>(totals);
         double loss = host[0], correct = host[1], margin = host[2];
         LossGuard.ThrowIfNotFinite(loss, StepsTaken + 1, StageName, LastGoodCheckpoint, "bt_loss");
         cancellationToken.ThrowIfCancellationRequested();
         double norm = GradientClipping.ClipByGlobalNorm(_trainable.Select(p => p.Parameter), MaxGradNorm);
+        HostReads.Note(); // clip_grad_norm_ returns the norm as a double: one more synchronisation.
         LossGuard.ThrowIfNotFinite(norm, StepsTaken + 1, StageName, LastGoodCheckpoint, "grad_norm");
         _optimizer.step();
         _optimizer.zero_grad();
@@ -178,6 +215,95 @@ public sealed class BradleyTerryStep : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _optimizer.Dispose();
+
+    /// <summary>Backward of one micro-batch's loss weighted by its share of the batch; sums loss, correct pairs and margin into <paramref name="totals"/>.</summary>
+    private static void Accumulate(Tensor loss, Tensor chosen, Tensor rejected, double share, Tensor totals)
+    {
+        var weighted = loss * share;
+        weighted.backward();
+        var c = chosen.detach();
+        var r = rejected.detach();
+        totals.add_(stack([weighted.detach(), c.gt(r).sum().to(ScalarType.Float32), (c - r).sum()]));
+    }
+
+    /// <summary>
+    /// The token-budget path: encode once, sort by length, cut by padded tokens, upload every micro-batch's ids and
+    /// mask in one host-to-device copy (each copy from pageable memory is a stream sync on CUDA), then forward and
+    /// backward each cut.
+    /// </summary>
+    private int AccumulateWithinBudget(IReadOnlyList<ConditionedPair> batch, Tensor totals, CancellationToken cancellationToken)
+    {
+        int n = batch.Count;
+        var queries = new RewardQuery[2 * n];
+        for (int i = 0; i < n; i++)
+        {
+            var pair = batch[i] ?? throw new ArgumentException($"batch[{i}] is null.", nameof(batch));
+            queries[i] = pair.ChosenQuery;
+            queries[n + i] = pair.RejectedQuery;
+        }
+
+        var encodings = Model.Encoder.Encode(queries);
+        for (int i = 0; i < encodings.Count; i++)
+        {
+            if (encodings[i].TokenIds.Count == 0) throw new ArgumentException($"batch[{i % n}] encodes its {(i < n ? "chosen" : "rejected")} response to no token.", nameof(batch));
+        }
+
+        int Length(int pair) => Math.Max(encodings[pair].TokenIds.Count, encodings[n + pair].TokenIds.Count);
+        var order = Enumerable.Range(0, n).OrderByDescending(Length).ThenBy(i => i).ToArray();
+        int maxPairs = MicroBatchSize == 0 ? n : MicroBatchSize;
+
+        // Plan the cuts: sorted longest first, so the first pair of a cut sets its padded width.
+        var cuts = new List<(int Start, int Count, int Width, long Offset)>();
+        long offset = 0;
+        for (int start = 0; start < n;)
+        {
+            int width = Length(order[start]);
+            int count = 1;
+            while (start + count < n && count < maxPairs && 2L * (count + 1) * width <= MaxTokensPerMicroBatch) count++;
+            cuts.Add((start, count, width, offset));
+            offset += 2L * count * width;
+            start += count;
+        }
+
+        // Ids then mask for every cut, right-padded as ConditionedRewardModel.Collate pads them.
+        var host = new long[2 * offset];
+        Array.Fill(host, Model.Encoder.PadId, 0, (int)offset);
+        foreach (var (start, count, width, at) in cuts)
+        {
+            for (int row = 0; row < 2 * count; row++)
+            {
+                var ids = encodings[(row < count ? 0 : n) + order[start + row % count]].TokenIds;
+                long rowAt = at + (long)row * width;
+                for (int j = 0; j < ids.Count; j++)
+                {
+                    host[rowAt + j] = ids[j];
+                    host[offset + rowAt + j] = 1;
+                }
+            }
+        }
+
+        using var uploaded = tensor(host, [2, offset], ScalarType.Int64, Model.Model.Device);
+        LastMicroBatches = cuts.Count;
+        LastPeakTokens = 0;
+        foreach (var (_, count, width, at) in cuts)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using (var scope = NewDisposeScope())
+            {
+                long size = 2L * count * width;
+                var ids = uploaded[0].narrow(0, at, size).view(2 * count, width);
+                var mask = uploaded[1].narrow(0, at, size).view(2 * count, width);
+                var rewards = Model.Model.Forward(ids, mask);
+                var chosen = rewards.narrow(0, 0, count);
+                var rejected = rewards.narrow(0, count, count);
+                Accumulate(ConditionedRewardModel.BradleyTerryLoss(chosen, rejected), chosen, rejected, (double)count / n, totals);
+            }
+
+            LastPeakTokens = Math.Max(LastPeakTokens, 2L * count * width);
+        }
+
+        return encodings.Count(e => e.Truncated);
+    }
 
     private static string TrainableFile(string name) => name + ".trainable.safetensors";
 }

@@ -69,7 +69,7 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSummaryWords, 1);
         _options = (options ?? new PlusTrainerOptions()).Clone();
         if (prompts is not null) _options.Domain = prompts.Domain;
-        _options.Validate();
+        if (_options.Validate() is { Count: > 0 } errors) throw new ArgumentException(string.Join(" ", errors), nameof(options));
         _summarizerModel = summarizerModel;
         _rewardModel = rewardModel;
         _logger = logger;

@@ -8,7 +8,7 @@ namespace Plus.Torch.Training;
 /// Options of the PLUS co-trainer (paper Algorithm 1). The defaults are sized for the embedded tiny model on a CPU;
 /// <see cref="Paper"/> returns the paper's values for 0.5B-3B models (appendix B, table 9).
 /// </summary>
-public sealed class PlusTrainerOptions
+public sealed class PlusTrainerOptions : IValidatableOptions
 {
     /// <summary>The prompt domain of the summarizer and the reward model (default Pets).</summary>
     public PromptDomain Domain { get; set; } = PromptDomain.Pets;
@@ -149,21 +149,29 @@ public sealed class PlusTrainerOptions
     /// <summary>A copy of these options (the PPO settings are immutable and shared).</summary>
     public PlusTrainerOptions Clone() => (PlusTrainerOptions)MemberwiseClone();
 
-    /// <summary>Checks every value, naming the first one out of range (as <c>Plus:Training:Name</c>).</summary>
-    /// <exception cref="ArgumentException">A value is out of range.</exception>
-    public void Validate()
+    /// <inheritdoc />
+    /// <remarks>The data annotations and the PPO settings; messages name the option as <c>Plus:Training:Name</c>.</remarks>
+    public IReadOnlyList<string> Validate()
     {
         var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-            throw new ArgumentException($"Plus:Training: {string.Join("; ", results.Select(r => $"{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"))}");
-        ArgumentNullException.ThrowIfNull(Ppo);
-        try
+        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        var errors = results.Select(r => $"Plus:Training:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}").ToList();
+        if (Ppo is null)
         {
-            Ppo.Validate();
+            errors.Add("Plus:Training:Ppo must not be null.");
         }
-        catch (ArgumentOutOfRangeException ex)
+        else
         {
-            throw new ArgumentException($"Plus:Training:Ppo:{ex.ParamName} {ex.ActualValue} {ex.Message.Split(" (Parameter")[0]}", ex);
+            try
+            {
+                Ppo.Validate();
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                errors.Add($"Plus:Training:Ppo:{ex.ParamName} {ex.ActualValue} {ex.Message.Split(" (Parameter")[0]}");
+            }
         }
+
+        return errors;
     }
 }

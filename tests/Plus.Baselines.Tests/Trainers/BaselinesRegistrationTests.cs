@@ -83,10 +83,10 @@ public class BaselinesRegistrationTests
         // Both options fail, so start-up reports both (one OptionsValidationException each).
         var ex = await Assert.ThrowsAsync<AggregateException>(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None));
         Assert.All(ex.InnerExceptions, e => Assert.IsType<OptionsValidationException>(e));
-        Assert.Contains("DplOptions.Atoms must be at least 2.", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Plus:Baselines:Dpl:Head: DplOptions.Atoms must be at least 2.", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Plus:Baselines:Dpl:Training:BatchSize must be at least 1, found 0.", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("VplTrainerOptions.EmbedBatchSize must be at least 1.", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("VplOptions.AnnealCycles must be at least 1.", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Plus:Baselines:Vpl:EmbedBatchSize must be at least 1, found 0.", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Plus:Baselines:Vpl:Vpl: VplOptions.AnnealCycles must be at least 1.", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -10,6 +10,9 @@ public class ErrorTests
         var trlBad = PlusTool.Fixture("cli", "trl-bad.jsonl");
         var metrics = PlusTool.Fixture("cli", "metrics.jsonl");
         var outDir = Path.Combine(Path.GetTempPath(), "plus-cli-tests", "errors-out");
+        var examples = PlusTool.Fixture("cli", "pets-examples.jsonl");
+        var runDir = Path.Combine(Path.GetTempPath(), "plus-cli-tests", "errors-run"); // never created: every train row fails first
+        var notAModel = PlusTool.Fixture("cli");
         return new TheoryData<string[], string>
         {
             { ["frob"], "Unrecognized command or argument 'frob'" },
@@ -33,6 +36,25 @@ public class ErrorTests
             { ["data", "import", "--format", "hh", "--input", hh, "--out", outDir, "--user-field", "user_id"], $"error: {hh} line 1: field 'user_id' is missing" },
             { ["data", "import", "--format", "trl", "--input", trlBad, "--out", outDir, "--user-field", "user_id"], $"error: {trlBad} line 2: field 'chosen[0].role' must be 'user', 'assistant' or 'system', found 'robot'" },
             { ["data", "import", "--format", "hh", "--input", hh, "--out", outDir, "--user-type-field", "persona", "--context-pairs", "14", "--test-fraction", "0.5"], "error: User type 'concise' has 8 row(s) on the test side" },
+            { ["train", "--method", "BTL", "--data", "missing.jsonl", "--out", runDir], "File does not exist: 'missing.jsonl'" },
+            { ["train", "--method", "BTL", "--data", examples, "--eval", "missing.jsonl", "--out", runDir], "File does not exist: 'missing.jsonl'" },
+            { ["train", "--method", "BTL", "--data", examples, "--out", runDir, "--bogus"], "Unrecognized command or argument '--bogus'" },
+            { ["train", "--method", "frob", "--data", examples, "--out", runDir], "Option '--method' must be one of BTL, ICL, Oracle, PLUS-untrained, PLUS, found 'frob'." },
+            { ["train", "--data", examples, "--out", runDir], "Option '--method' is required" },
+            { ["train", "--method", "BTL", "--data", examples, "--out", runDir, "--model", "no-such-model"], "Directory does not exist: 'no-such-model'." },
+            { ["train", "--method", "BTL", "--data", examples, "--out", runDir, "--epochs", "0"], "Option '--epochs' must be at least 1, found 0." },
+            { ["train", "--method", "BTL", "--data", examples, "--out", runDir, "--lr", "-1"], "Option '--lr' must be a positive number, found -1." },
+            { ["train", "--method", "BTL", "--data", examples, "--out", runDir, "--device", "tpu"], "Argument 'tpu' not recognized" },
+            { ["train", "--method", "BTL", "--data", examples, "--out", runDir, "--domain", "cars"], "Argument 'cars' not recognized" },
+            { ["train", "--method", "BTL", "--data", hh, "--out", runDir], $"error: {hh} line 1: " },
+            { ["eval", "--model", notAModel, "--data", examples], $"error: '{notAModel}' is not a saved model: neither it nor its model/ sub-folder has plus.json" },
+            { ["eval", "--model", "no-such-model", "--data", examples], "Directory does not exist: 'no-such-model'" },
+            { ["eval", "--model", notAModel, "--data", "missing.jsonl"], "File does not exist: 'missing.jsonl'" },
+            { ["eval", "--model", notAModel], "Option '--data' is required" },
+            { ["summarize", "--model", notAModel, "--data", examples], $"error: '{notAModel}' is not a saved model" },
+            { ["predict", "--model", notAModel, "--data", examples], $"error: '{notAModel}' is not a saved model" },
+            { ["predict", "--model", notAModel, "--data", examples, "--summary", " "], "Option '--summary' must not be blank." },
+            { ["predict", "--model", notAModel, "--data", examples, "--frob"], "Unrecognized command or argument '--frob'" },
             { ["plot", "--metrics", "missing.jsonl", "--out", "x.png"], "File does not exist: 'missing.jsonl'" },
             { ["plot", "--metrics", metrics, "--out", "x.png", "--width", "20000"], "Option '--width' must be at most 10000, found 20000." },
             { ["plot", "--metrics", hh, "--out", Path.Combine(outDir, "x.png")], $"error: {hh} line 1: field 'step' must be a number" },

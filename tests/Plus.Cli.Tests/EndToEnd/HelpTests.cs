@@ -8,8 +8,10 @@ public class HelpTests
         var root = await PlusTool.RunAsync("--help");
         Assert.True(root.ExitCode == 0, root.ToString());
         Assert.Contains("plus [command] [options]", root.Output);
-        Assert.Matches(@"(?m)^\s+data\s", root.Output);
-        Assert.Matches(@"(?m)^\s+plot\s", root.Output);
+        foreach (var command in new[] { "data", "train", "eval", "summarize", "predict", "plot" })
+        {
+            Assert.Matches($@"(?m)^\s+{command}\s", root.Output);
+        }
 
         var data = await PlusTool.RunAsync("data", "--help");
         Assert.True(data.ExitCode == 0, data.ToString());
@@ -25,6 +27,10 @@ public class HelpTests
     [InlineData("data uf-p", "--variant")]
     [InlineData("data prism", "--min-conversations")]
     [InlineData("data import", "--user-type-field")]
+    [InlineData("train", "--resume")]
+    [InlineData("eval", "--json")]
+    [InlineData("summarize", "--model")]
+    [InlineData("predict", "--summary")]
     [InlineData("plot", "--metrics")]
     public async Task Every_command_has_help_with_its_usage_and_options(string command, string option)
     {

@@ -20,6 +20,16 @@ internal static class PlusTool
     /// <summary>Runs <c>plus ARGS</c> in the test folder and waits for it.</summary>
     public static async Task<ToolResult> RunAsync(params string[] args)
     {
+        using var process = Start(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await WaitAsync(process, args);
+        return new ToolResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts <c>plus ARGS</c> with standard output and error redirected; the caller reads them and waits (<see cref="WaitAsync"/>).</summary>
+    public static Process Start(params string[] args)
+    {
         Assert.True(File.Exists(Dll), $"The tool was not built beside the tests: {Dll}");
         // `dotnet test` names the host it runs under; fall back to the one on PATH.
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path && File.Exists(path) ? path : "dotnet";
@@ -35,9 +45,12 @@ internal static class PlusTool
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+        return Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
+    }
+
+    /// <summary>Waits for a started tool to exit.</summary>
+    public static async Task WaitAsync(Process process, string[] args)
+    {
         // A hang guard only (the tests assert on results, never on time).
         using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
@@ -49,8 +62,6 @@ internal static class PlusTool
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"plus {string.Join(' ', args)} did not exit.");
         }
-
-        return new ToolResult(process.ExitCode, await stdout, await stderr);
     }
 }
 

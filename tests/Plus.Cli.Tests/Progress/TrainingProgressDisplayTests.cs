@@ -82,4 +82,36 @@ public class TrainingProgressDisplayTests
         Assert.Contains("100%", screen);
         Assert.Contains("elapsed 3s", screen); // the report's own elapsed time
     }
+
+    [Fact]
+    public void A_notice_is_always_written_in_plain_mode_and_does_not_count_as_the_stages_first_report()
+    {
+        var clock = new ManualTimeProvider();
+        var output = new StringWriter();
+        var writer = new PlainProgressWriter(output, new TrainingProgressDisplayOptions { PlainInterval = TimeSpan.FromSeconds(10), TimeProvider = clock });
+        writer.Report(new TrainingProgress("bt-train", 66, 200, new Dictionary<string, double>(), TimeSpan.Zero, null) { Message = "BTL: resuming from checkpoint 'c' at step 66/200." });
+        writer.Report(Report("bt-train", 67, 200, 0.5));
+
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(["[bt-train] BTL: resuming from checkpoint 'c' at step 66/200.", "[bt-train] step 67/200 (34%) loss=0.5 accuracy=0.75 elapsed 1m07s"], lines);
+    }
+
+    [Fact]
+    public async Task An_interactive_console_shows_a_notice_as_a_line_without_a_bar_of_its_own()
+    {
+        var console = new TestConsole().Interactive().Width(160);
+        await TrainingProgressDisplay.RunAsync(
+            async (progress, _) =>
+            {
+                progress.Report(new TrainingProgress("ppo", 3, 8, new Dictionary<string, double>(), TimeSpan.Zero, null) { Message = "PLUS: resuming from checkpoint 'c' at step 3/8." });
+                progress.Report(Report("ppo", 4, 8, 0.5));
+                await Task.Yield();
+            },
+            new TrainingProgressDisplayOptions { Interactive = true, Console = console });
+
+        var screen = console.Output;
+        Assert.Contains("[ppo] PLUS: resuming from checkpoint 'c' at step 3/8.", screen);
+        Assert.Contains("4/8", screen);
+        Assert.DoesNotContain("3/8", screen.Replace("step 3/8", string.Empty, StringComparison.Ordinal));
+    }
 }

@@ -105,7 +105,7 @@ public class AddPlusTests
         services.AddPlus();
         services.AddPlus();
         Assert.Single(services, d => d.ServiceType == typeof(PromptRenderer));
-        Assert.Single(services, d => d.ServiceType == typeof(IValidateOptions<PlusOptions>) && d.ImplementationType == typeof(PlusOptionsValidator));
+        Assert.Single(services, d => d.ServiceType == typeof(IValidateOptions<PlusOptions>) && d.ImplementationType == typeof(OptionsValidator<PlusOptions>));
     }
 
     [Fact]

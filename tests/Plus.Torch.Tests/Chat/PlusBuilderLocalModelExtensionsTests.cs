@@ -73,11 +73,11 @@ public sealed class PlusBuilderLocalModelExtensionsTests
         Directory.CreateDirectory(dir);
         try
         {
-            var result = new LocalChatClientOptionsValidator().Validate(null, new LocalChatClientOptions { ModelDirectory = dir });
+            var result = new OptionsValidator<LocalChatClientOptions>().Validate(null, new LocalChatClientOptions { ModelDirectory = dir });
             Assert.True(result.Failed);
             Assert.Contains(result.Failures!, f => f.Contains("has no config.json", StringComparison.Ordinal));
             Assert.Contains(result.Failures!, f => f.Contains("has no tokenizer.json", StringComparison.Ordinal));
-            Assert.True(new LocalChatClientOptionsValidator().Validate(null, new LocalChatClientOptions { ModelDirectory = TinyChatFixture.Directory }).Succeeded);
+            Assert.True(new OptionsValidator<LocalChatClientOptions>().Validate(null, new LocalChatClientOptions { ModelDirectory = TinyChatFixture.Directory }).Succeeded);
         }
         finally
         {

@@ -76,6 +76,33 @@ public sealed class AddPlusModelTests : IDisposable
     }
 
     [Fact]
+    public async Task A_saved_summarizer_adapter_loads_into_the_torch_summarizer_and_the_local_chat_client()
+    {
+        string saved = Path.Combine(_work, "adapter");
+        string expected;
+        TrainedModel? trained = null;
+        using (var training = Plus(new ServiceCollection()).AddPlusTrainers(o => { TinyPlus(o); o.ActorLearningRate = 5e-2; o.FreezeSummarizerSteps = 0; }).Services.BuildServiceProvider())
+        {
+            trained = (TrainedModel)await training.GetRequiredKeyedService<IPreferenceTrainer>("PLUS").TrainAsync(_train);
+            await trained.SaveAsync(saved);
+            expected = (await trained.Summarizer!.SummarizeAsync([_test[0].Context]))[0].Text;
+            var sampling = trained.Summarizer.Options;
+            var services = new ServiceCollection();
+            services.AddPlus(o => o.Domain = "pets")
+                .AddTorchBackend(o => { o.ModelPath = ModelDir; o.SummarizerAdapterPath = Path.Combine(saved, "summarizer"); })
+                .AddTorchSummarizer(_ => sampling)
+                .AddLocalChatClient(o => { o.ModelDirectory = ModelDir; o.AdapterPath = Path.Combine(saved, "summarizer"); });
+            using var provider = services.BuildServiceProvider();
+            var summarizer = Assert.IsType<TorchUserSummarizer>(provider.GetRequiredService<IUserSummarizer>());
+            Assert.Equal(expected, (await summarizer.SummarizeAsync([_test[0].Context]))[0].Text);
+            Assert.True(summarizer.Generator.Model.NamedProjections().Any(p => p.Module is Plus.Torch.Lora.LoraLinear), "the adapter is injected");
+            var chat = provider.GetRequiredService<LocalChatClient>();
+            Assert.True(chat.Generator.Model.NamedProjections().Any(p => p.Module is Plus.Torch.Lora.LoraLinear), "the chat client holds the adapter");
+            trained.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_saved_btl_model_serves_predictions_from_configuration_and_says_it_has_no_summarizer()
     {
         string saved = Path.Combine(_work, "btl");

@@ -37,6 +37,16 @@ public class QuickstartTests
         Assert.True(Get("pets", "PLUS", "controversial_accuracy") >= 0.95, $"PLUS controversial {Get("pets", "PLUS", "controversial_accuracy")}");
         Assert.True(Get("pets", "PLUS", "controversial_accuracy") > Get("pets", "PLUS-untrained", "controversial_accuracy"), "PLUS beats PLUS-untrained");
         Assert.True(Get("pets", "PLUS", "summaries_naming_preferred") > Get("pets", "PLUS-untrained", "summaries_naming_preferred"), "PPO made the summaries name the user's animal more often");
+        // Users can edit summaries: swapping the animal a trained PLUS model's summary names flips its predictions
+        // (docs/results.md: 90 of 94 controversial predictions with seed 7).
+        Assert.True(Get("pets", "PLUS", "edited_summary_flips") >= 0.8, $"edited summaries flip {Get("pets", "PLUS", "edited_summary_flips")} of PLUS's predictions");
+        // Each method is saved in the portable format and reloads with the same accuracy.
+        foreach (var method in new[] { "btl", "plus-untrained", "plus" })
+        {
+            using var saved = Plus.Torch.Persistence.TrainedModel.Load(Path.Combine(outDir, "models", method));
+            Assert.Equal(method, saved.Name.ToLowerInvariant());
+        }
+
         Assert.True(File.Exists(Path.Combine(outDir, "plus", "metrics.jsonl")));
         Assert.NotEmpty(Directory.GetDirectories(Path.Combine(outDir, "plus", "checkpoints")));
     }
