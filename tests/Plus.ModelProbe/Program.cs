@@ -1,9 +1,11 @@
-// Loads each saved model given with --model in this (fresh) process, predicts P(chosen ≻ rejected) for every example of
+// Loads each saved model given with --model in this (fresh) process (any method: Plus.Baselines' TrainedModels.Load
+// dispatches on reward_model.format), predicts P(chosen ≻ rejected) for every example of
 // --data and summarizes its distinct contexts, and writes the results as JSON to --out:
 //   { "<model dir>": { "method": "...", "probabilities": [...], "summaries": ["...", ...] }, ... }
 //   dotnet Plus.ModelProbe.dll --data examples.jsonl --out results.json --model DIR [--model DIR ...]
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Plus.Baselines.Persistence;
 using Plus.Data;
 using Plus.Torch.Persistence;
 
@@ -26,16 +28,16 @@ var examples = await PreferenceJsonl.ReadAllAsync(data);
 var result = new JsonObject();
 foreach (var dir in models)
 {
-    using var model = TrainedModel.Load(dir);
+    using var model = TrainedModels.Load(dir);
     var probabilities = await model.PredictChosenProbabilitiesAsync(examples);
     var entry = new JsonObject
     {
         ["method"] = model.Name,
         ["probabilities"] = new JsonArray([.. probabilities.Select(p => (JsonNode)p)]),
     };
-    if (model.Summarizer is not null)
+    if (model is TrainedModel { Summarizer: not null } withSummarizer)
     {
-        var summaries = await model.SummarizeAsync(examples.Select(e => e.Context));
+        var summaries = await withSummarizer.SummarizeAsync(examples.Select(e => e.Context));
         entry["summaries"] = new JsonArray([.. examples.Select(e => e.Context).Distinct().Select(c => (JsonNode)summaries[c].Text)]);
     }
 

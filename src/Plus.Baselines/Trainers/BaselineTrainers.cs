@@ -8,14 +8,44 @@ using Plus.Training;
 namespace Plus.Baselines.Trainers;
 
 /// <summary>
-/// The paper's comparison rows (table 1) that are built from the Plus.Torch trainers, under their paper names:
-/// BTL (no user information), ICL (the past pairs in the reward model's prompt), Oracle (the true preference
-/// text) and PLUS-untrained (summaries of a frozen summarizer). DPL and VPL are not implemented yet.
+/// Every comparison row of the paper's Table 1 under its paper name: BTL (no user information), DPL (a distributional
+/// reward, <see cref="DplTrainer"/>), VPL (a latent user variable from the context, <see cref="VplTrainer"/>), ICL (the
+/// past pairs in the reward model's prompt), PLUS-untrained (summaries of a frozen summarizer) and Oracle (the true
+/// preference text). PLUS itself is Plus.Torch's <see cref="PlusTrainer"/>. In DI: <c>AddBradleyTerryTrainers</c>
+/// (BTL, ICL, Oracle), <c>AddDplTrainer</c>, <c>AddVplTrainer</c>, <c>AddPlusTrainers</c> (PLUS, PLUS-untrained).
 /// </summary>
 public static class BaselineTrainers
 {
     /// <summary>The method names this class builds, in the paper's order.</summary>
-    public static IReadOnlyList<string> Names { get; } = [PreferenceMethods.Btl, PreferenceMethods.Icl, PreferenceMethods.PlusUntrained, PreferenceMethods.Oracle];
+    public static IReadOnlyList<string> Names { get; } = [PreferenceMethods.Btl, PreferenceMethods.Dpl, PreferenceMethods.Vpl, PreferenceMethods.Icl, PreferenceMethods.PlusUntrained, PreferenceMethods.Oracle];
+
+    /// <summary>A DPL trainer (mean-variance by default; see <see cref="DplTrainerOptions"/>).</summary>
+    /// <param name="modelFactory">Builds a fresh reward model for each run (its backbone is trained; its scalar head is unused).</param>
+    /// <param name="configure">Adjusts the options.</param>
+    /// <param name="logger">Optional logger.</param>
+    /// <param name="ownsModels">True when the trained model should dispose the factory's model.</param>
+    /// <returns>The trainer.</returns>
+    public static DplTrainer Dpl(Func<ConditionedRewardModel> modelFactory, Action<DplTrainerOptions>? configure = null, ILogger<DplTrainer>? logger = null, bool ownsModels = true)
+    {
+        ArgumentNullException.ThrowIfNull(modelFactory);
+        var options = new DplTrainerOptions();
+        configure?.Invoke(options);
+        return new DplTrainer(options, modelFactory, logger, ownsModels: ownsModels);
+    }
+
+    /// <summary>A VPL trainer (the anchor's Pets defaults; see <see cref="VplTrainerOptions"/>).</summary>
+    /// <param name="modelFactory">Builds the frozen backbone for each run.</param>
+    /// <param name="configure">Adjusts the options.</param>
+    /// <param name="logger">Optional logger.</param>
+    /// <param name="ownsModels">True when the trained model should dispose the factory's model.</param>
+    /// <returns>The trainer.</returns>
+    public static VplTrainer Vpl(Func<ConditionedRewardModel> modelFactory, Action<VplTrainerOptions>? configure = null, ILogger<VplTrainer>? logger = null, bool ownsModels = true)
+    {
+        ArgumentNullException.ThrowIfNull(modelFactory);
+        var options = new VplTrainerOptions();
+        configure?.Invoke(options);
+        return new VplTrainer(options, modelFactory, logger, ownsModels: ownsModels);
+    }
 
     /// <summary>A Bradley-Terry trainer for BTL, ICL or Oracle.</summary>
     /// <param name="name">"BTL", "ICL" or "Oracle".</param>
@@ -34,7 +64,7 @@ public static class BaselineTrainers
             PreferenceMethods.Btl => ConditioningKind.None,
             PreferenceMethods.Icl => ConditioningKind.Context,
             PreferenceMethods.Oracle => ConditioningKind.Oracle,
-            _ => throw new ArgumentException($"'{name}' is not a reward-model baseline; use BTL, ICL or Oracle (PLUS-untrained: {nameof(PlusUntrained)}).", nameof(name)),
+            _ => throw new ArgumentException($"'{name}' is not a Bradley-Terry baseline; use BTL, ICL or Oracle (DPL: {nameof(Dpl)}, VPL: {nameof(Vpl)}, PLUS-untrained: {nameof(PlusUntrained)}).", nameof(name)),
         };
         var options = new BradleyTerryOptions();
         configure?.Invoke(options);

@@ -131,17 +131,13 @@ public sealed class TrainedModel : ITrainedPreferenceModel
     public static TrainedModel Load(string directory, TrainedModelLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        string root = Path.GetFullPath(directory);
-        string manifestPath = Path.Combine(root, TrainedModelManifest.FileName);
-        if (!Directory.Exists(root)) throw new TrainedModelException($"Model folder '{root}' does not exist.", root);
-        if (!File.Exists(manifestPath))
-            throw new TrainedModelException($"'{root}' has no {TrainedModelManifest.FileName}: it is not a saved Plus.Sdk model, or its save did not finish.", manifestPath);
-        options = (options ?? new TrainedModelLoadOptions()).Clone();
-        options.Path = root;
-        var errors = options.Validate();
-        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(options));
-        var manifest = TrainedModelManifest.Parse(File.ReadAllText(manifestPath), manifestPath);
-        if (options.VerifyFiles) VerifyFiles(root, manifest, manifestPath);
+        (string root, string manifestPath, var manifest, options) = TrainedModelStore.ReadManifest(directory, options);
+        if (!TrainedModelStore.CoreRewardFormats.Contains(manifest.RewardModel.Format))
+        {
+            throw new TrainedModelException(
+                $"'{manifestPath}': reward_model.format '{manifest.RewardModel.Format}' is not read by TrainedModel.Load (it reads {string.Join(" and ", TrainedModelStore.CoreRewardFormats)}); open DPL and VPL models with Plus.Baselines' TrainedModels.Load.",
+                manifestPath);
+        }
 
         var device = TorchRuntime.ResolveDevice(options.Device ?? "cpu");
         var dtype = TorchRuntime.ResolveDType(options.DType, device);
@@ -150,28 +146,7 @@ public sealed class TrainedModel : ITrainedPreferenceModel
         var owned = new List<IDisposable>();
         try
         {
-            var entry = manifest.RewardModel;
-            string rewardDir = TrainedModelManifest.ResolveInside(root, entry.Path, manifestPath);
-            RewardModel reward;
-            if (entry.Format == "peft-lora")
-            {
-                string basePath = ResolveBase(entry.BaseModel!, options, manifestPath, "reward model");
-                reward = Reward.RewardModel.FromPretrained(basePath, device, dtype, newHeadSeed: 0);
-                owned.Add(reward);
-                reward.LoadAdapter(rewardDir);
-            }
-            else
-            {
-                reward = Reward.RewardModel.FromPretrained(rewardDir, device, dtype);
-                owned.Add(reward);
-            }
-
-            reward.HeadTrained = true;
-            reward.eval();
-            var tokenizer = HfTokenizer.Load(rewardDir);
-            var formatter = ChatFormatters.FromName(entry.ChatFormat, entry.DefaultSystemMessage);
-            var conditioned = new ConditionedRewardModel(reward, new RewardTextEncoder(tokenizer, formatter, new ConditioningRenderer(renderer), entry.MaxSequenceLength), entry.ScoreBatchSize, ownsModel: false);
-            owned.Add(conditioned);
+            var conditioned = TrainedModelStore.ReadRewardModel(root, manifestPath, manifest, options, owned);
 
             TorchUserSummarizer? summarizer = null;
             LoraAdapter? adapter = null;
@@ -203,17 +178,7 @@ public sealed class TrainedModel : ITrainedPreferenceModel
             }
 
             var t = manifest.Training;
-            var metadata = new TrainingMetadata
-            {
-                Method = manifest.Method,
-                Seed = t.Seed,
-                Steps = t.Steps,
-                TrainExamples = t.TrainExamples,
-                DataFingerprint = t.DataSha256,
-                FinalMetrics = t.FinalMetrics ?? new Dictionary<string, double>(),
-                TrainedAt = t.TrainedAt,
-                LibraryVersion = manifest.LibraryVersion,
-            };
+            var metadata = TrainedModelStore.Metadata(manifest);
             return new TrainedModel(new TrainedModelParts
             {
                 Name = manifest.Method,
@@ -261,46 +226,12 @@ public sealed class TrainedModel : ITrainedPreferenceModel
         _ => ConditioningKind.Oracle,
     };
 
-    private void Save(string directory, CancellationToken cancellationToken)
-    {
-        string target = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
-        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any() && !File.Exists(Path.Combine(target, TrainedModelManifest.FileName)))
-            throw new IOException($"'{target}' exists and is not a saved model; save into a new or empty folder (nothing was written).");
-        string parent = Path.GetDirectoryName(target) ?? throw new IOException($"'{target}' has no parent folder.");
-        Directory.CreateDirectory(parent);
-        string temporary = Path.Combine(parent, $".{Path.GetFileName(target)}.tmp-{Guid.NewGuid():N}");
-        try
-        {
-            Directory.CreateDirectory(temporary);
-            var manifest = WriteParts(temporary, cancellationToken);
-            cancellationToken.ThrowIfCancellationRequested();
-            File.WriteAllText(Path.Combine(temporary, TrainedModelManifest.FileName), manifest.ToJson());
-            cancellationToken.ThrowIfCancellationRequested();
-            Publish(temporary, target);
-        }
-        catch
-        {
-            if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
-            throw;
-        }
-    }
+    private void Save(string directory, CancellationToken cancellationToken) => TrainedModelStore.SaveAtomically(directory, WriteParts, cancellationToken);
 
     private TrainedModelManifest WriteParts(string folder, CancellationToken cancellationToken)
     {
         var reward = _parts.RewardModel;
-        string rewardDir = Path.Combine(folder, RewardModelFolder);
-        ModelReference? rewardBase = null;
-        if (reward.Model.Lora is not null)
-        {
-            rewardBase = Reference(reward.Model.SourceDirectory, "reward model");
-            reward.Model.SaveAdapter(rewardDir, rewardBase.NameOrPath);
-        }
-        else
-        {
-            reward.Model.SavePretrained(rewardDir);
-        }
-
-        reward.Encoder.Tokenizer.Save(rewardDir);
+        var rewardEntry = TrainedModelStore.WriteRewardModel(reward, folder);
         cancellationToken.ThrowIfCancellationRequested();
         ManifestSummarizer? summarizerEntry = null;
         if (_parts.Summarizer is { } summarizer)
@@ -318,16 +249,11 @@ public sealed class TrainedModel : ITrainedPreferenceModel
 
             var o = summarizer.Options;
             summarizerEntry = new ManifestSummarizer(
-                path, _parts.SummarizerAdapter is null ? "base" : "peft-lora", baseRef, generator.Formatter.Name, SystemMessage(generator.Formatter),
+                path, _parts.SummarizerAdapter is null ? "base" : "peft-lora", baseRef, generator.Formatter.Name, TrainedModelStore.SystemMessage(generator.Formatter),
                 new ManifestSampling(o.MaxSummaryTokens, o.MaxSummaryWords, o.DoSample, o.Temperature, o.TopP, o.TopK, o.Seed, o.BatchSize));
         }
 
-        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Select(f => new ManifestFile(Path.GetRelativePath(folder, f).Replace(Path.DirectorySeparatorChar, '/'), new FileInfo(f).Length, ContentHash.OfFile(f)))
-            .OrderBy(f => f.Path, StringComparer.Ordinal)
-            .ToList();
         var m = _parts.Metadata;
-        var encoder = reward.Encoder;
         return new TrainedModelManifest
         {
             LibraryVersion = LibraryVersion,
@@ -335,41 +261,13 @@ public sealed class TrainedModel : ITrainedPreferenceModel
             Conditioning = ConditioningName(Conditioning),
             Domain = Prompts.Domain.ToString().ToLowerInvariant(),
             Prompts = Prompts.Templates,
-            RewardModel = new ManifestRewardModel(
-                RewardModelFolder, rewardBase is null ? "hf-sequence-classification" : "peft-lora", rewardBase,
-                encoder.MaxLength, reward.BatchSize, encoder.Formatter.Name, SystemMessage(encoder.Formatter)),
+            RewardModel = rewardEntry,
             Summarizer = summarizerEntry,
-            Training = new ManifestTraining(m.Seed, m.Steps, m.TrainExamples, m.DataFingerprint, m.FinalMetrics, m.TrainedAt, _parts.TrainingOptions?.DeepClone().AsObject()),
-            Files = files,
+            Training = TrainedModelStore.Training(m, _parts.TrainingOptions),
         };
     }
 
-    private static string? SystemMessage(IChatFormatter formatter) => formatter is ChatMlFormatter chatMl ? chatMl.DefaultSystemMessage : null;
-
-    private static void Publish(string temporary, string target)
-    {
-        if (!Directory.Exists(target))
-        {
-            Directory.Move(temporary, target);
-            return;
-        }
-
-        string old = $"{target}.old-{Guid.NewGuid():N}";
-        Directory.Move(target, old);
-        try
-        {
-            Directory.Move(temporary, target);
-        }
-        catch
-        {
-            Directory.Move(old, target);
-            throw;
-        }
-
-        Directory.Delete(old, recursive: true);
-    }
-
-    private static ModelReference Reference(string? source, string role)
+    internal static ModelReference Reference(string? source, string role)
     {
         if (source is null)
         {
@@ -389,7 +287,7 @@ public sealed class TrainedModel : ITrainedPreferenceModel
         return HashCache.GetOrAdd(key, k => ContentHash.OfModelFolder(k.Path));
     }
 
-    private static string ResolveBase(ModelReference reference, TrainedModelLoadOptions options, string manifestPath, string role)
+    internal static string ResolveBase(ModelReference reference, TrainedModelLoadOptions options, string manifestPath, string role)
     {
         var candidates = new List<string>();
         if (options.BaseModelPath is { } given) candidates.Add(given);
@@ -413,45 +311,5 @@ public sealed class TrainedModel : ITrainedPreferenceModel
         throw new TrainedModelException(
             $"The {role}'s base model '{reference.NameOrPath}' named in '{manifestPath}' was not found; put it there or pass its folder as TrainedModelLoadOptions.BaseModelPath (Plus:Model:BaseModelPath).",
             manifestPath);
-    }
-
-    private static void VerifyFiles(string root, TrainedModelManifest manifest, string manifestPath)
-    {
-        foreach (var file in manifest.Files)
-        {
-            string full = TrainedModelManifest.ResolveInside(root, file.Path, manifestPath);
-            var info = new FileInfo(full);
-            if (!info.Exists) throw new TrainedModelException($"'{full}', listed in '{manifestPath}', is missing.", full);
-            if (info.LinkTarget is not null) throw new TrainedModelException($"'{full}' is a symbolic link; a saved model holds plain files only.", full);
-            if (info.Length != file.Size) throw new TrainedModelException($"'{full}' has {info.Length} bytes; '{manifestPath}' says {file.Size}: the file was altered or truncated.", full);
-            if (ContentHash.OfFile(full) != file.Sha256) throw new TrainedModelException($"'{full}' does not match its sha256 in '{manifestPath}': the file was altered.", full);
-        }
-
-        foreach (var required in RequiredFiles(manifest))
-        {
-            if (!manifest.Files.Any(f => f.Path == required))
-                throw new TrainedModelException($"'{manifestPath}' does not list '{required}', which a {manifest.RewardModel.Format} model needs.", manifestPath);
-        }
-    }
-
-    private static IEnumerable<string> RequiredFiles(TrainedModelManifest manifest)
-    {
-        string r = manifest.RewardModel.Path;
-        if (manifest.RewardModel.Format == "peft-lora")
-        {
-            yield return $"{r}/{PeftAdapterConfig.FileName}";
-            yield return $"{r}/{LoraAdapter.WeightsFileName}";
-        }
-        else
-        {
-            yield return $"{r}/config.json";
-        }
-
-        yield return $"{r}/{HfTokenizer.TokenizerFileName}";
-        if (manifest.Summarizer is { Format: "peft-lora", Path: { } s })
-        {
-            yield return $"{s}/{PeftAdapterConfig.FileName}";
-            yield return $"{s}/{LoraAdapter.WeightsFileName}";
-        }
     }
 }

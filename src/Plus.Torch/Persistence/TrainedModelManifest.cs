@@ -119,7 +119,10 @@ public sealed record TrainedModelManifest
         Require(RewardModel is not null, "\"reward_model\" is missing");
         Require(Training is not null, "\"training\" is missing");
         Require(Files is not null, "\"files\" is missing");
-        Require(RewardModel!.Format is "hf-sequence-classification" or "peft-lora", $"reward_model.format must be hf-sequence-classification or peft-lora, found '{RewardModel.Format}'");
+        // Other formats (dpl-mean-variance, dpl-categorical, vpl from Plus.Baselines) store the same backbone part with files on top; their loaders check them.
+        Require(
+            RewardModel!.Format is { Length: > 0 } f && f.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'),
+            $"reward_model.format must be hf-sequence-classification, peft-lora or another lowercase format name (dpl-mean-variance, dpl-categorical, vpl), found '{RewardModel.Format}'");
         Require(RewardModel.Format != "peft-lora" || RewardModel.BaseModel is not null, "reward_model.base_model is required for a peft-lora reward model");
         Require(RewardModel.MaxSequenceLength > 0 && RewardModel.ScoreBatchSize > 0, "reward_model.max_sequence_length and score_batch_size must be positive");
         Require(!string.IsNullOrWhiteSpace(RewardModel.ChatFormat), "reward_model.chat_format is missing");
