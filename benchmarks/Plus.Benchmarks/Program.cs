@@ -26,6 +26,11 @@ if (args.Length > 0 && args[0] == "bt-budget")
     return Plus.Benchmarks.Training.TokenBudgetComparison.Run(args);
 }
 
+if (args.Length > 0 && args[0] == "trained-model-export")
+{
+    return Plus.Benchmarks.Interop.TrainedModelExport.Run(args);
+}
+
 if (args.Length > 0 && args[0] == "golden-check")
 {
     return GoldenCheck.Run(args);

@@ -34,7 +34,7 @@ for arg in "$@"; do
   esac
 done
 out="${OUT:-./gpu-results}"; mkdir -p "$out"
-stages="${STAGES:-golden,ops,gen,reward,plus}"
+stages="${STAGES:-golden,ops,gen,reward,plus,trained}"
 want() { [[ ",$stages," == *",$1,"* ]]; }
 start=$(date +%s)
 deadline="${DEADLINE:-540}"
@@ -101,6 +101,13 @@ if want reward; then
   else skip reward-hf "python3 has no torch/transformers here"; fi
 fi
 want plus && run plus-step 150 $B plus-step --device "$DEVICE" --shape "$shape" --steps $steps --batch $pbatch --summary-tokens $stoks
+if want trained; then
+  # A saved trained model (full and LoRA reward model) opened by transformers/PEFT gives our scores (docs/trained-models.md).
+  run trained-export 120 $B trained-model-export --model tests/fixtures/tiny-chat --out "$out/trained"
+  if [[ $has_torch == 1 ]]; then
+    run trained-hf 120 python3 benchmarks/python/hf_trained_model_check.py "$out/trained/btl-full" "$out/trained/btl-lora"
+  else skip trained-hf "python3 has no torch/transformers here"; fi
+fi
 want ops && run op-count 120 $B op-count --device "$DEVICE" --shape "$opshape" --batch "$opbatch" --prompt "$opprompt" --length "$oplen" --pairs "$oppairs" --text-pairs "$optext"
 
 stamp "summary"
