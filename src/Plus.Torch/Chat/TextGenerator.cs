@@ -75,7 +75,7 @@ public sealed class TextGenerator
     /// <param name="options">How to generate; null is greedy with at most 64 new tokens.</param>
     /// <param name="cancellationToken">Checked between decoding steps.</param>
     /// <returns>One completion per conversation, in order.</returns>
-    /// <exception cref="ArgumentException">No prompt, a prompt that encodes to no tokens, or a token id outside the model's vocabulary.</exception>
+    /// <exception cref="ArgumentException">No prompt, a prompt that encodes to no tokens, a token id outside the model's vocabulary, or a prompt whose tokens plus MaxNewTokens exceed the model's max_position_embeddings.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public IReadOnlyList<TextCompletion> Generate(IReadOnlyList<Conversation> prompts, TextGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -88,7 +88,7 @@ public sealed class TextGenerator
     /// <param name="options">How to generate; null is greedy with at most 64 new tokens.</param>
     /// <param name="cancellationToken">Checked between decoding steps.</param>
     /// <returns>One completion per text, in order.</returns>
-    /// <exception cref="ArgumentException">No prompt, a prompt that encodes to no tokens, or a token id outside the model's vocabulary.</exception>
+    /// <exception cref="ArgumentException">No prompt, a prompt that encodes to no tokens, a token id outside the model's vocabulary, or a prompt whose tokens plus MaxNewTokens exceed the model's max_position_embeddings.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public IReadOnlyList<TextCompletion> GenerateText(IReadOnlyList<string> promptTexts, TextGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -137,7 +137,7 @@ public sealed class TextGenerator
     /// <param name="options">How to generate; null is greedy with at most 64 new tokens.</param>
     /// <param name="cancellationToken">Checked while waiting for the model and between decoding steps.</param>
     /// <returns>The completions and the tensors; the caller disposes it.</returns>
-    /// <exception cref="ArgumentException">No prompt, a prompt that encodes to no tokens, or a token id outside the model's vocabulary.</exception>
+    /// <exception cref="ArgumentException">No prompt, a prompt that encodes to no tokens, a token id outside the model's vocabulary, or a prompt whose tokens plus MaxNewTokens exceed the model's max_position_embeddings.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public TextGenerationResult GenerateWithTensors(IReadOnlyList<string> promptTexts, TextGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -259,6 +259,15 @@ public sealed class TextGenerator
             IReadOnlyList<int> ids = Tokenizer.Encode(text);
             if (ids.Count == 0) throw new ArgumentException($"Prompt {i} encodes to no tokens; generation needs at least one.", nameof(promptTexts));
             if (options.MaxPromptTokens is int max && ids.Count > max) ids = ids.Skip(ids.Count - max).ToArray();
+            // Refused, not run past: positions beyond the model's limit have no trained meaning (and no rotary cache).
+            long positions = Model.Config.MaxPositionEmbeddings;
+            if (ids.Count + (long)options.Generation.MaxNewTokens > positions)
+            {
+                throw new ArgumentException(
+                    $"Prompt {i} has {ids.Count} tokens; with MaxNewTokens {options.Generation.MaxNewTokens} that is more than the model's {positions} positions (config max_position_embeddings): shorten the prompt, lower MaxNewTokens, or set MaxPromptTokens to keep the prompt's last tokens.",
+                    nameof(promptTexts));
+            }
+
             foreach (int id in ids)
             {
                 if (id >= vocab)

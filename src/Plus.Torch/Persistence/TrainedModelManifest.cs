@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Plus.Prompts;
+using Plus.Torch.Summarization;
+using Plus.Torch.Tokenization;
 
 namespace Plus.Torch.Persistence;
 
@@ -70,14 +72,14 @@ public sealed record TrainedModelManifest
     /// <param name="json">The JSON text.</param>
     /// <param name="path">The file, named in errors.</param>
     /// <returns>The manifest.</returns>
-    /// <exception cref="TrainedModelException">Not valid JSON, not a Plus.Sdk manifest, an unknown format version, a missing entry, or a path that leaves the folder.</exception>
+    /// <exception cref="TrainedModelException">Not valid JSON (or a key given twice), not a Plus.Sdk manifest, an unknown format version, a missing entry, or a path that leaves the folder.</exception>
     public static TrainedModelManifest Parse(string json, string path)
     {
         ArgumentNullException.ThrowIfNull(json);
         TrainedModelManifest? manifest;
         try
         {
-            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+            using var document = JsonDocument.Parse(json.TrimStart('\uFEFF'), Checkpoints.StrictJson.Options);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new TrainedModelException($"'{path}' is not a JSON object.", path);
             if (!root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String || format.GetString() != FormatName)
@@ -94,6 +96,11 @@ public sealed record TrainedModelManifest
         }
         catch (NotSupportedException ex)
         {
+            throw new TrainedModelException($"'{path}' is not a valid manifest: {ex.Message}", path, ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json reports a '\ud800' escape (half a surrogate pair) in a string this way.
             throw new TrainedModelException($"'{path}' is not a valid manifest: {ex.Message}", path, ex);
         }
 
@@ -124,9 +131,14 @@ public sealed record TrainedModelManifest
             RewardModel!.Format is { Length: > 0 } f && f.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'),
             $"reward_model.format must be hf-sequence-classification, peft-lora or another lowercase format name (dpl-mean-variance, dpl-categorical, vpl), found '{RewardModel.Format}'");
         Require(RewardModel.Format != "peft-lora" || RewardModel.BaseModel is not null, "reward_model.base_model is required for a peft-lora reward model");
-        Require(RewardModel.MaxSequenceLength > 0 && RewardModel.ScoreBatchSize > 0, "reward_model.max_sequence_length and score_batch_size must be positive");
+        Require(RewardModel.MaxSequenceLength >= 16 && RewardModel.ScoreBatchSize > 0, "reward_model.max_sequence_length must be at least 16 and score_batch_size positive");
         Require(!string.IsNullOrWhiteSpace(RewardModel.ChatFormat), "reward_model.chat_format is missing");
         CheckRelative(RewardModel.Path, path, "reward_model.path");
+        if (RewardModel.BaseModel is not null) CheckReference(RewardModel.BaseModel, path, "reward_model.base_model");
+        // What the loaders build from the manifest's values must fail here, naming the file, not later as an
+        // ArgumentException about an option the caller never set.
+        Valid(path, "prompts", () => _ = new PromptRenderer(PromptTemplateOptions.ParseDomain(Domain), Prompts!));
+        Valid(path, "reward_model.chat_format", () => ChatFormatters.FromName(RewardModel.ChatFormat, RewardModel.DefaultSystemMessage));
         if (Conditioning == "summary") Require(Summarizer is not null, "\"summarizer\" is required for summary conditioning");
         if (Summarizer is not null)
         {
@@ -135,6 +147,14 @@ public sealed record TrainedModelManifest
             Require(Summarizer.Sampling is not null, "summarizer.sampling is missing");
             Require(Summarizer.Format != "peft-lora" || Summarizer.Path is not null, "summarizer.path is required for a peft-lora summarizer");
             Require(!string.IsNullOrWhiteSpace(Summarizer.ChatFormat), "summarizer.chat_format is missing");
+            CheckReference(Summarizer.BaseModel!, path, "summarizer.base_model");
+            Valid(path, "summarizer.chat_format", () => ChatFormatters.FromName(Summarizer.ChatFormat, Summarizer.DefaultSystemMessage));
+            var sampling = Summarizer.Sampling!;
+            Valid(path, "summarizer.sampling", () => new SummarizerOptions
+            {
+                MaxSummaryTokens = sampling.MaxSummaryTokens, MaxSummaryWords = sampling.MaxSummaryWords, Temperature = sampling.Temperature,
+                TopP = sampling.TopP, TopK = sampling.TopK, BatchSize = sampling.BatchSize,
+            }.Validate());
             if (Summarizer.Path is not null) CheckRelative(Summarizer.Path, path, "summarizer.path");
         }
 
@@ -161,11 +181,32 @@ public sealed record TrainedModelManifest
         return full;
     }
 
+    private static void CheckReference(ModelReference reference, string manifestPath, string what)
+    {
+        if (string.IsNullOrWhiteSpace(reference.NameOrPath) || reference.NameOrPath.Any(char.IsControl))
+            throw new TrainedModelException($"'{manifestPath}': {what}.name_or_path is missing or not a folder name.", manifestPath);
+        if (reference.Sha256 is not { Length: 64 } sha || !sha.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f')))
+            throw new TrainedModelException($"'{manifestPath}': {what}.sha256 must be 64 lower-case hex digits (the base model is checked against it).", manifestPath);
+    }
+
+    private static void Valid(string manifestPath, string what, Action build)
+    {
+        try
+        {
+            build();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new TrainedModelException($"'{manifestPath}': {what} is invalid: {ex.Message}", manifestPath, ex);
+        }
+    }
+
     private static void CheckRelative(string? relative, string manifestPath, string what)
     {
         if (string.IsNullOrWhiteSpace(relative)
             || System.IO.Path.IsPathRooted(relative)
             || relative.Contains('\\', StringComparison.Ordinal)
+            || relative.Any(char.IsControl)
             || relative.Split('/').Any(part => part is "" or "." or ".."))
         {
             throw new TrainedModelException($"'{manifestPath}': {what} '{relative}' must be a relative path inside the model folder (no '..', no absolute path).", manifestPath);

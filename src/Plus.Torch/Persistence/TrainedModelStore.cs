@@ -90,7 +90,10 @@ public static class TrainedModelStore
         options.Path = root;
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(options));
-        var manifest = TrainedModelManifest.Parse(File.ReadAllText(manifestPath), manifestPath);
+        // Read as every model file is: refused above 16 MiB by its length, and only as strict UTF-8.
+        byte[] bytes = Checkpoints.StrictJson.ReadUtf8File(
+            manifestPath, Checkpoints.StrictJson.MaxConfigBytes, $"Manifest '{manifestPath}'", m => new TrainedModelException(m, manifestPath));
+        var manifest = TrainedModelManifest.Parse(System.Text.Encoding.UTF8.GetString(bytes), manifestPath);
         if (options.VerifyFiles) VerifyFiles(root, manifest, manifestPath, requiredFiles ?? []);
         return (root, manifestPath, manifest, options);
     }

@@ -93,6 +93,38 @@ public class CheckpointStoreTests
     }
 
     [Fact]
+    public void A_failing_save_of_a_step_that_exists_keeps_the_existing_checkpoint_of_that_step()
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDirectory();
+        var store = new CheckpointStore(dir.Path);
+        using var model = NewModel(1);
+        var good = Snapshot(model);
+        string first = store.Save(new TrainerState { Step = 10, Epoch = 1 }, w => w.SaveModule("policy", model));
+
+        using (no_grad())
+        {
+            foreach (var p in model.parameters()) p.mul_(-2.0);
+        }
+
+        // The same step again (as a resume that repeats a step would), failing after the weights are written.
+        var ex = Assert.Throws<IOException>(() => store.Save(new TrainerState { Step = 10, Epoch = 2 }, w =>
+        {
+            w.SaveModule("policy", model);
+            throw new IOException("No space left on device (simulated)");
+        }));
+
+        Assert.Contains("No space left on device", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(first, store.LatestPath);
+        var reader = store.OpenLatest()!;
+        Assert.Equal(1, reader.State.Epoch);
+        using var fresh = NewModel(3);
+        reader.LoadModule("policy", fresh);
+        AssertSameTensors(good, fresh);
+        Assert.Empty(Directory.GetDirectories(dir.Path, ".*"));
+    }
+
+    [Fact]
     public void Leftovers_of_a_killed_process_are_invisible_and_removed_on_open()
     {
         using var dir = new TempDirectory();

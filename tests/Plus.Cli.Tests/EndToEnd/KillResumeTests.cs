@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Plus.Cli.Tests.EndToEnd;
+
+/// <summary>
+/// SIGKILL during <c>plus train</c> (no handler runs, nothing is flushed): rerunning with <c>--resume</c> until the run
+/// finishes gives the model and the final metrics of an uninterrupted run, and no checkpoint folder is ever left half
+/// written under its final name.
+/// </summary>
+/// <remarks>
+/// PLUS-untrained is the method: it checkpoints every 10 steps, while BTL in the tool checkpoints only at the end and on
+/// Ctrl+C (InterruptTests), so a kill in the middle of a BTL run has nothing to resume from.
+/// </remarks>
+public class KillResumeTests
+{
+    private static readonly Regex StepFolder = new(@"^step-(\d{8})$", RegexOptions.CultureInvariant);
+
+    /// <summary>Every folder named like a checkpoint holds a trainer_state.json for its own step.</summary>
+    private static void AssertCheckpointsComplete(string checkpoints, string when)
+    {
+        if (!Directory.Exists(checkpoints)) return;
+        foreach (var dir in Directory.EnumerateDirectories(checkpoints))
+        {
+            var match = StepFolder.Match(Path.GetFileName(dir));
+            if (!match.Success) continue;
+            string state = Path.Combine(dir, "trainer_state.json");
+            Assert.True(File.Exists(state), $"{when}: '{dir}' looks complete but has no trainer_state.json");
+            Assert.Equal(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), (int)JsonNode.Parse(File.ReadAllText(state))!["step"]!);
+        }
+    }
+
+    /// <summary>The highest step among the folders named like checkpoints (0 when none); old ones are pruned, so counting would not do.</summary>
+    private static int LatestStep(string checkpoints) => !Directory.Exists(checkpoints) ? 0 : Directory.EnumerateDirectories(checkpoints)
+        .Select(d => StepFolder.Match(Path.GetFileName(d)))
+        .Where(m => m.Success)
+        .Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
+        .DefaultIfEmpty(0)
+        .Max();
+
+    private static string FinalLine(string output) =>
+        output.Split('\n').Single(l => l.StartsWith("Trained PLUS-untrained:", StringComparison.Ordinal)).TrimEnd('\r');
+
+    private static async Task<List<double>> PredictAsync(string run, string data)
+    {
+        var predicted = await PlusTool.RunAsync("predict", "--model", run, "--data", data);
+        Assert.True(predicted.ExitCode == 0, predicted.ToString());
+        return predicted.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => (double)JsonNode.Parse(l)!["probability_first"]!).ToList();
+    }
+
+    [Fact] // Linux and macOS: Process.Kill sends SIGKILL.
+    [Trait("Category", "Slow")]
+    public async Task Sigkill_at_seeded_points_then_resume_gives_the_uninterrupted_model_and_metrics()
+    {
+        var data = PlusTool.NewScratchFolder();
+        var prepared = await PlusTool.RunAsync("data", "pets", "--out", data, "--train-examples", "60", "--test-examples", "12");
+        Assert.True(prepared.ExitCode == 0, prepared.ToString());
+        string train = Path.Combine(data, "train.jsonl");
+        string test = Path.Combine(data, "test.jsonl");
+        string[] Args(string run) => ["train", "--method", "PLUS-untrained", "--data", train, "--batch-size", "2", "--domain", "pets", "--out", run];
+
+        // 30 steps, checkpoints at 10, 20 and 30.
+        var reference = Path.Combine(PlusTool.NewScratchFolder(), "run");
+        var uninterrupted = await PlusTool.RunAsync(Args(reference));
+        Assert.True(uninterrupted.ExitCode == 0, uninterrupted.ToString());
+
+        var run = Path.Combine(PlusTool.NewScratchFolder(), "run");
+        string checkpoints = Path.Combine(run, "checkpoints", "PLUS-untrained");
+        var random = new Random(13);
+        int kills = 0;
+        ToolResult? finished = null;
+        for (int attempt = 0; attempt < 8 && finished is null; attempt++)
+        {
+            string[] args = attempt == 0 ? Args(run) : [.. Args(run), "--resume"];
+            if (kills >= 3)
+            {
+                finished = await PlusTool.RunAsync(args);
+                break;
+            }
+
+            using var process = PlusTool.Start(args);
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            int before = LatestStep(checkpoints);
+
+            // Wait for a new checkpoint to appear (polling; the run itself is not timed), then kill at a seeded point
+            // after it: mid-step, mid-checkpoint or mid-save of the model.
+            while (!process.HasExited && LatestStep(checkpoints) <= before)
+            {
+                await Task.Delay(5);
+            }
+
+            await Task.Delay(random.Next(0, 800));
+            if (!process.HasExited)
+            {
+                process.Kill();
+                kills++;
+            }
+
+            await PlusTool.WaitAsync(process, args);
+            string output = await stdout;
+            string error = await stderr;
+            AssertCheckpointsComplete(checkpoints, $"after attempt {attempt}");
+            if (process.ExitCode == 0) finished = new ToolResult(0, output, error);
+        }
+
+        Assert.NotNull(finished);
+        Assert.True(finished.ExitCode == 0, finished.ToString());
+        Assert.True(kills >= 1, "no run was killed: the test did not test anything");
+        AssertCheckpointsComplete(checkpoints, "at the end");
+        Assert.Contains("resuming from checkpoint", finished.Output, StringComparison.Ordinal);
+        Assert.Equal(FinalLine(uninterrupted.Output), FinalLine(finished.Output));
+
+        var expected = await PredictAsync(reference, test);
+        var actual = await PredictAsync(run, test);
+        Assert.Equal(expected.Count, actual.Count);
+        Assert.NotEmpty(expected);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-6, $"example {i}: {expected[i]} uninterrupted, {actual[i]} after {kills} kills");
+        }
+
+        var steps = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => (int)JsonNode.Parse(l)!["step"]!).ToList();
+        Assert.Equal(Enumerable.Range(1, 30), steps);
+    }
+}
