@@ -18,6 +18,7 @@ using Plus;
 using Plus.Data;
 using Plus.Metrics;
 using Plus.Prompts;
+using Plus.Terminal.Progress;
 using Plus.Torch;
 using Plus.Torch.Modeling;
 using Plus.Torch.Persistence;
@@ -75,10 +76,9 @@ Console.WriteLine($"[data] Pets: {pets.Train.Count} train / {pets.Test.Count} te
 
 var table = new ResultsTable();
 var results = new JsonObject();
-var progress = new Progress<TrainingProgress>(p =>
-{
-    if (p.Message is not null || p.Step % 10 == 0 || p.Step == p.TotalSteps) Console.WriteLine("  " + p);
-});
+// The plus tool's progress display (Plus.Terminal): a live bar in a terminal; when output is redirected (CI, the tests)
+// a line every 10 steps and at a stage's last step, and every notice (such as a resume from a checkpoint).
+var display = new TrainingProgressDisplayOptions { PlainEverySteps = 10 };
 
 // --methods picks a subset (comma-separated) for quick experiments; the table then has only those rows.
 var methods = Arg("--methods", "BTL,PLUS-untrained,PLUS").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -97,7 +97,7 @@ if (methods.Contains("BTL"))
         () => btlModel,
         ownsModels: false);
     Console.WriteLine($"[BTL] training on {pets.Train.Count} pairs ({Elapsed()})");
-    using var model = await trainer.TrainModelAsync(pets.Train, progress: progress, cancellationToken: cts.Token);
+    using var model = await TrainingProgressDisplay.RunAsync((progress, ct) => trainer.TrainModelAsync(pets.Train, progress: progress, cancellationToken: ct), display, cts.Token);
     await EvaluateAsync("BTL", model);
     await SaveAsync(model);
 }
@@ -137,7 +137,7 @@ foreach (bool trainSummarizer in new[] { false, true })
     }
 
     Console.WriteLine($"[{name}] co-training on {pets.Train.Count} examples, rollout batch {options.RolloutBatchSize} ({Elapsed()})");
-    using var model = await trainer.TrainModelAsync(pets.Train, progress: progress, cancellationToken: cts.Token);
+    using var model = await TrainingProgressDisplay.RunAsync((progress, ct) => trainer.TrainModelAsync(pets.Train, progress: progress, cancellationToken: ct), display, cts.Token);
     if (trainSummarizer)
     {
         foreach (var user in new[] { dogUser, catUser })

@@ -30,12 +30,23 @@ public sealed class Table1Harness
 {
     private readonly Table1Options _options;
     private readonly TextWriter _log;
+    private readonly IProgress<TrainingProgress>? _progress;
 
-    /// <summary>Creates the harness.</summary>
+    /// <summary>Creates the harness; each training's progress goes to <paramref name="log"/> as a line every ten steps.</summary>
     /// <param name="options">What to run.</param>
     /// <param name="log">Where progress goes.</param>
     /// <exception cref="ArgumentException">An option is invalid; the message names the flag.</exception>
     public Table1Harness(Table1Options options, TextWriter log)
+        : this(options, log, null)
+    {
+    }
+
+    /// <summary>Creates the harness with a sink for each cell's training progress (the plus tool's display).</summary>
+    /// <param name="options">What to run.</param>
+    /// <param name="log">Where the per-cell lines go.</param>
+    /// <param name="progress">Every training's progress; null for lines on <paramref name="log"/> every ten steps.</param>
+    /// <exception cref="ArgumentException">An option is invalid; the message names the flag.</exception>
+    public Table1Harness(Table1Options options, TextWriter log, IProgress<TrainingProgress>? progress)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
@@ -43,6 +54,7 @@ public sealed class Table1Harness
         if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(options));
         _options = options;
         _log = log;
+        _progress = progress;
     }
 
     /// <summary>Runs every missing cell and writes the three files.</summary>
@@ -93,7 +105,7 @@ public sealed class Table1Harness
                 string eta = trainingSeconds.Count == 0 ? "ETA after the first cell"
                     : $"ETA {TimeSpan.FromSeconds(trainingSeconds.Average() * (runs.Count - run)):hh\\:mm\\:ss}";
                 _log.WriteLine($"[{done}/{totalCells}] {method} {source} seed {seed}: training on {data.Train.Count} pairs ({eta}, elapsed {clock.Elapsed:hh\\:mm\\:ss})");
-                var progress = new LogProgress(_log, method);
+                var progress = _progress ?? new LogProgress(_log, method);
                 model = await TrainAsync(method, source, seed, data.Train, modelDir, tokenizer, device, Path.Combine(outDir, "runs", $"{method}-{source}-seed{seed}"), progress, cancellationToken);
                 await model.SaveAsync(saved, cancellationToken);
                 trainSeconds = watch.Elapsed.TotalSeconds;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Plus.Baselines.Persistence;
 using Plus.Torch.Persistence;
 
 namespace Plus.Cli.Commands;
@@ -37,7 +38,18 @@ internal static class ModelFolder
             "(pass the --out folder of a finished plus train, or a folder written by ITrainedPreferenceModel.SaveAsync).");
     }
 
-    /// <summary>Opens the model (CPU unless <paramref name="device"/> says otherwise); the caller disposes it.</summary>
-    public static TrainedModel Load(DirectoryInfo folder, string device, string dtype) =>
-        TrainedModel.Load(Resolve(folder), new TrainedModelLoadOptions { Device = device, DType = dtype });
+    /// <summary>
+    /// Opens the model whatever method saved it (<see cref="TrainedModels.Load"/> dispatches on the manifest's
+    /// reward-model format: BTL/ICL/Oracle/PLUS, DPL, VPL), on the CPU unless <paramref name="device"/> says otherwise;
+    /// the caller disposes it.
+    /// </summary>
+    public static ITrainedPreferenceModel Load(DirectoryInfo folder, string device, string dtype) =>
+        TrainedModels.Load(Resolve(folder), new TrainedModelLoadOptions { Device = device, DType = dtype });
+
+    /// <summary>The summary of each distinct context, as evaluation writes them (only the summarizing methods' models, which <see cref="TrainedModel"/> opens).</summary>
+    /// <exception cref="InvalidOperationException">The model has no summarizer.</exception>
+    public static Task<IReadOnlyDictionary<UserContext, UserSummary>> SummarizeAsync(ITrainedPreferenceModel model, IEnumerable<UserContext> contexts, CancellationToken cancellationToken) =>
+        model is TrainedModel trained
+            ? trained.SummarizeAsync(contexts, cancellationToken)
+            : throw new InvalidOperationException($"The {model.Name} model has no summarizer (only PLUS and PLUS-untrained write summaries).");
 }

@@ -23,6 +23,7 @@ internal static class PlusCommandLine
         root.Subcommands.Add(SummarizeCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(PlotCommand.Create());
+        root.Subcommands.Add(TableCommand.Create());
         return root;
     }
 

@@ -43,7 +43,7 @@ internal static class PredictCommand
             IReadOnlyDictionary<UserContext, UserSummary>? generated = null;
             if (edited is null && trained.Conditioning == ConditioningKind.Summary)
             {
-                generated = await trained.SummarizeAsync(examples.Select(e => e.Context), token).ConfigureAwait(false);
+                generated = await ModelFolder.SummarizeAsync(trained, examples.Select(e => e.Context), token).ConfigureAwait(false);
             }
 
             var target = parse.GetValue(output);

@@ -31,7 +31,7 @@ internal static class SummarizeCommand
 
             // One line per user and context, in file order (a user's examples usually share one context).
             var distinct = examples.Select(e => (e.UserId, e.Context)).Distinct().ToList();
-            var summaries = await trained.SummarizeAsync(distinct.Select(d => d.Context), token).ConfigureAwait(false);
+            var summaries = await ModelFolder.SummarizeAsync(trained, distinct.Select(d => d.Context), token).ConfigureAwait(false);
             var target = parse.GetValue(output);
             await using var writer = ModelJsonl.Open(target, stdout);
             foreach (var (user, context) in distinct)

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
-using Plus.Cli.Progress;
+using Plus.Terminal.Progress;
 using Plus.Data;
 using Plus.Training;
 

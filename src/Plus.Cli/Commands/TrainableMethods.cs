@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Plus.Prompts;
+using Plus.Torch.Training;
 using Plus.Training;
 
 namespace Plus.Cli.Commands;
@@ -33,6 +34,8 @@ internal static class TrainableMethods
     private static readonly (string Name, Action<PlusBuilder, TrainSettings> Register)[] Registrations =
     [
         (PreferenceMethods.Btl, AddBradleyTerry),
+        (PreferenceMethods.Dpl, AddDpl),
+        (PreferenceMethods.Vpl, AddVpl),
         (PreferenceMethods.Icl, AddBradleyTerry),
         (PreferenceMethods.Oracle, AddBradleyTerry),
         (PreferenceMethods.PlusUntrained, AddPlus),
@@ -67,16 +70,33 @@ internal static class TrainableMethods
     }
 
     private static void AddBradleyTerry(PlusBuilder builder, TrainSettings s) =>
-        builder.AddBradleyTerryTrainers(o =>
-        {
-            o.Epochs = s.Epochs;
-            if (s.BatchSize is { } batch) o.BatchSize = batch;
-            o.LearningRate = s.LearningRate;
-            o.Seed = s.Seed;
-            o.CheckpointDirectory = s.CheckpointDirectory;
-            o.MetricsPath = s.MetricsPath;
-            o.Resume = true; // TrainCommand refuses an existing checkpoint folder unless --resume was given.
-        });
+        builder.AddBradleyTerryTrainers(o => ApplyLoop(o, s));
+
+    // DPL and VPL train on the same loop as BTL (BradleyTerryOptions), so the flags mean the same for them. They are
+    // single-method trainers that use their folders as given, so they get the layout the multi-method trainers make
+    // themselves: checkpoints/METHOD and checkpoints/metrics.METHOD.jsonl (what TrainCommand resumes and copies).
+    private static void AddDpl(PlusBuilder builder, TrainSettings s) =>
+        builder.AddDplTrainer(o => ApplyLoop(o.Training, PerMethod(s)));
+
+    private static void AddVpl(PlusBuilder builder, TrainSettings s) =>
+        builder.AddVplTrainer(o => ApplyLoop(o.Training, PerMethod(s)));
+
+    private static TrainSettings PerMethod(TrainSettings s) => s with
+    {
+        CheckpointDirectory = Path.Combine(s.CheckpointDirectory, s.Method),
+        MetricsPath = Path.Combine(Path.GetDirectoryName(s.MetricsPath) ?? s.CheckpointDirectory, $"metrics.{s.Method}.jsonl"),
+    };
+
+    private static void ApplyLoop(BradleyTerryOptions o, TrainSettings s)
+    {
+        o.Epochs = s.Epochs;
+        if (s.BatchSize is { } batch) o.BatchSize = batch;
+        o.LearningRate = s.LearningRate;
+        o.Seed = s.Seed;
+        o.CheckpointDirectory = s.CheckpointDirectory;
+        o.MetricsPath = s.MetricsPath;
+        o.Resume = true; // TrainCommand refuses an existing checkpoint folder unless --resume was given.
+    }
 
     private static void AddPlus(PlusBuilder builder, TrainSettings s) =>
         builder.AddPlusTrainers(o =>

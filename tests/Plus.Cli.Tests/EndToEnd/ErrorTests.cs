@@ -39,7 +39,7 @@ public class ErrorTests
             { ["train", "--method", "BTL", "--data", "missing.jsonl", "--out", runDir], "File does not exist: 'missing.jsonl'" },
             { ["train", "--method", "BTL", "--data", examples, "--eval", "missing.jsonl", "--out", runDir], "File does not exist: 'missing.jsonl'" },
             { ["train", "--method", "BTL", "--data", examples, "--out", runDir, "--bogus"], "Unrecognized command or argument '--bogus'" },
-            { ["train", "--method", "frob", "--data", examples, "--out", runDir], "Option '--method' must be one of BTL, ICL, Oracle, PLUS-untrained, PLUS, found 'frob'." },
+            { ["train", "--method", "frob", "--data", examples, "--out", runDir], "Option '--method' must be one of BTL, DPL, VPL, ICL, Oracle, PLUS-untrained, PLUS, found 'frob'." },
             { ["train", "--data", examples, "--out", runDir], "Option '--method' is required" },
             { ["train", "--method", "BTL", "--data", examples, "--out", runDir, "--model", "no-such-model"], "Directory does not exist: 'no-such-model'." },
             { ["train", "--method", "BTL", "--data", examples, "--out", runDir, "--epochs", "0"], "Option '--epochs' must be at least 1, found 0." },

@@ -43,3 +43,6 @@ public sealed class BtlRun() : TrainedRun("BTL");
 
 /// <summary>A PLUS-untrained run, the summarizer left as it is (see <see cref="TrainedRun"/>).</summary>
 public sealed class PlusUntrainedRun() : TrainedRun("plus-untrained");
+
+/// <summary>A DPL run (see <see cref="TrainedRun"/>).</summary>
+public sealed class DplRun() : TrainedRun("DPL");

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Plus.Cli.Progress;
+using Plus.Terminal.Progress;
 using Plus.Training;
 using Spectre.Console.Testing;
 
@@ -30,6 +30,26 @@ public class TrainingProgressDisplayTests
         Assert.Equal(new[] { "1/10", "5/10", "9/10", "10/10", "1" }, lines.Select(l => Regex.Match(l, @"step (\S+)").Groups[1].Value));
         Assert.Equal("[bt-train] step 1/10 (10%) loss=1 accuracy=0.75 elapsed 1s eta 9s", lines[0]);
         Assert.Equal("[ppo] step 1 loss=0.5 accuracy=0.75 elapsed 1s", lines[^1]);
+    }
+
+    [Fact]
+    public void Plain_lines_every_n_steps_come_at_multiples_of_n_and_the_last_step_with_every_notice_whatever_the_clock()
+    {
+        var clock = new ManualTimeProvider();
+        var output = new StringWriter();
+        var writer = new PlainProgressWriter(output, new TrainingProgressDisplayOptions { PlainEverySteps = 10, TimeProvider = clock });
+
+        writer.Report(Report("bt-train", 3, 25, 0.9) with { Message = "resuming from step 3" });
+        for (var step = 4; step <= 25; step++)
+        {
+            writer.Report(Report("bt-train", step, 25, 1.0 / step));
+            clock.Advance(TimeSpan.FromMinutes(1)); // time plays no part in this mode
+        }
+
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("[bt-train] resuming from step 3", lines[0]);
+        Assert.Equal(new[] { "10/25", "20/25", "25/25" }, lines.Skip(1).Select(l => Regex.Match(l, @"step (\S+)").Groups[1].Value));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PlainProgressWriter(output, new TrainingProgressDisplayOptions { PlainEverySteps = 0 }));
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using Spectre.Console;
 
-namespace Plus.Cli.Progress;
+namespace Plus.Terminal.Progress;
 
 /// <summary>Options of <see cref="TrainingProgressDisplay"/>. Not thread-safe; set before use.</summary>
 public sealed class TrainingProgressDisplayOptions
@@ -19,6 +19,12 @@ public sealed class TrainingProgressDisplayOptions
 
     /// <summary>In plain mode, the least time between two lines of one stage (the first and last step of a stage are always written). Default 10 s.</summary>
     public TimeSpan PlainInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// In plain mode, write a stage's line every this many steps instead of by time (as the quickstart's log did: steps
+    /// 10, 20, …, and the last); null (the default) uses <see cref="PlainInterval"/>. Notices are always written.
+    /// </summary>
+    public int? PlainEverySteps { get; set; }
 
     /// <summary>
     /// The metrics shown, in order, when a report has them; the others are left out. Null (the default) shows

@@ -2,7 +2,7 @@ using Plus.Training;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace Plus.Cli.Progress;
+namespace Plus.Terminal.Progress;
 
 /// <summary>Drives a Spectre.Console live progress display: one bar per stage, its latest report kept in the task's tag.</summary>
 internal sealed class LiveProgressReporter : IProgress<TrainingProgress>

@@ -1,7 +1,7 @@
 using Plus.Training;
 using Spectre.Console;
 
-namespace Plus.Cli.Progress;
+namespace Plus.Terminal.Progress;
 
 /// <summary>
 /// Shows the progress of long work that reports <see cref="TrainingProgress"/> (training, evaluation, data building):

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Plus.Training;
 
-namespace Plus.Cli.Progress;
+namespace Plus.Terminal.Progress;
 
 /// <summary>Formats the key metrics and times of a <see cref="TrainingProgress"/> for both display modes.</summary>
 internal static class ProgressText
