@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "$#" -eq 0 ]; then
-  set -- src/Plus.Core/Plus.Core.csproj src/Plus.Torch/Plus.Torch.csproj src/Plus.Baselines/Plus.Baselines.csproj src/Plus.Models.Tiny/Plus.Models.Tiny.csproj src/Plus.Cli/Plus.Cli.csproj
+  set -- src/Plus.Core/Plus.Core.csproj src/Plus.Torch/Plus.Torch.csproj src/Plus.Baselines/Plus.Baselines.csproj src/Plus.Models.Tiny/Plus.Models.Tiny.csproj src/Plus.Cli/Plus.Cli.csproj src/Plus.Terminal/Plus.Terminal.csproj
 fi
 for project in "$@"; do
   dir=$(dirname "$project")
