@@ -101,41 +101,15 @@ public sealed class DplTrainer : IPreferenceTrainer
             long parameters = model.TrainableParameters().Sum(p => p.Parameter.numel());
             double learningRate = o.EffectiveLearningRate(parameters);
             var optionsJson = OptionsJson(baseModel, learningRate, seed);
-            var settings = new TrainingLoopSettings
-            {
-                Method = Name,
-                ExampleCount = train.Count,
-                BatchSize = o.BatchSize,
-                Epochs = o.Epochs,
-                MaxSteps = o.MaxSteps,
-                Seed = seed,
-                CheckpointDirectory = o.CheckpointDirectory,
-                CheckpointEvery = o.CheckpointEvery,
-                KeepCheckpoints = o.KeepCheckpoints,
-                Resume = o.Resume,
-                MetricsPath = o.MetricsPath ?? (o.CheckpointDirectory is null ? null : Path.Combine(o.CheckpointDirectory, "metrics.jsonl")),
-                EvalEvery = o.EvalEvery,
-                HasEval = eval is not null,
-                LogEvery = o.LogEvery,
-                Fingerprint = new RunFingerprint(DatasetFingerprint.Of(train), RunFingerprint.HashOptions(optionsJson), baseHash),
-            };
+            var settings = o.ToLoopSettings(Name, train.Count, seed, eval is not null,
+                new RunFingerprint(DatasetFingerprint.Of(train), RunFingerprint.HashOptions(optionsJson), baseHash));
             var schedule = new LearningRateSchedule(learningRate, settings.TotalSteps, o.WarmupFraction, o.MinLearningRateRatio);
             var adam = new AdamWSettings { LearningRate = learningRate, Beta1 = o.Beta1, Beta2 = o.Beta2, Epsilon = o.Epsilon, WeightDecay = o.WeightDecay };
             using var step = new DplStep(model, adam, schedule, o.MaxGradNorm, o.MicroBatchSize);
             var pairs = train.Select(e => new ConditionedPair(e.Target, UserConditioning.None)).ToArray();
             var result = new TrainingLoop(settings, _logger, _timeProvider).Run(new StepTask(this, step, pairs, eval, _logger), progress, cancellationToken);
             baseModel.Model.eval();
-            var metadata = new TrainingMetadata
-            {
-                Method = Name,
-                Seed = seed,
-                Steps = result.Steps,
-                TrainExamples = train.Count,
-                DataFingerprint = settings.Fingerprint.Data,
-                FinalMetrics = result.FinalMetrics,
-                TrainedAt = DateTimeOffset.UtcNow,
-                LibraryVersion = TrainedModel.LibraryVersion,
-            };
+            var metadata = result.ToMetadata(settings);
             return new DplTrainedModel(model, metadata, optionsJson, _ownsModels ? [model, baseModel] : [model]);
         }
         catch
@@ -147,34 +121,13 @@ public sealed class DplTrainer : IPreferenceTrainer
 
     private JsonObject OptionsJson(ConditionedRewardModel model, double learningRate, int seed)
     {
-        var o = Options.Training;
+        var json = Options.Training.ToRunJson(Name, model, learningRate, seed);
         var head = Options.Head;
-        var encoder = model.Encoder;
-        return new JsonObject
-        {
-            ["method"] = Name,
-            ["variant"] = head.Variant.ToString(),
-            ["variance_penalty"] = head.VariancePenalty,
-            ["atoms"] = head.Atoms,
-            ["entropy_bonus"] = head.EntropyBonus,
-            ["epochs"] = o.Epochs,
-            ["max_steps"] = o.MaxSteps,
-            ["batch_size"] = o.BatchSize,
-            ["learning_rate"] = learningRate,
-            ["warmup_fraction"] = o.WarmupFraction,
-            ["min_learning_rate_ratio"] = o.MinLearningRateRatio,
-            ["beta1"] = o.Beta1,
-            ["beta2"] = o.Beta2,
-            ["epsilon"] = o.Epsilon,
-            ["weight_decay"] = o.WeightDecay,
-            ["max_grad_norm"] = o.MaxGradNorm,
-            ["lora"] = o.Lora is null ? null : JsonSerializer.SerializeToNode(o.Lora),
-            ["seed"] = seed,
-            ["domain"] = encoder.Renderer.Prompts.Domain.ToString(),
-            ["prompts"] = JsonSerializer.SerializeToNode(encoder.Renderer.Prompts.Templates),
-            ["max_sequence_length"] = encoder.MaxLength,
-            ["chat_format"] = encoder.Formatter.Name,
-        };
+        json["variant"] = head.Variant.ToString();
+        json["variance_penalty"] = head.VariancePenalty;
+        json["atoms"] = head.Atoms;
+        json["entropy_bonus"] = head.EntropyBonus;
+        return json;
     }
 
     private sealed class StepTask(DplTrainer trainer, DplStep step, ConditionedPair[] train, IReadOnlyList<PreferenceExample>? eval, ILogger? logger) : ITrainingTask

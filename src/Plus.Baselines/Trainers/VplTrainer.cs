@@ -114,41 +114,15 @@ public sealed class VplTrainer : IPreferenceTrainer
             long parameters = network.parameters().Sum(p => p.numel());
             double learningRate = o.EffectiveLearningRate(parameters);
             var optionsJson = OptionsJson(backbone, learningRate, seed);
-            var settings = new TrainingLoopSettings
-            {
-                Method = Name,
-                ExampleCount = train.Count,
-                BatchSize = o.BatchSize,
-                Epochs = o.Epochs,
-                MaxSteps = o.MaxSteps,
-                Seed = seed,
-                CheckpointDirectory = o.CheckpointDirectory,
-                CheckpointEvery = o.CheckpointEvery,
-                KeepCheckpoints = o.KeepCheckpoints,
-                Resume = o.Resume,
-                MetricsPath = o.MetricsPath ?? (o.CheckpointDirectory is null ? null : Path.Combine(o.CheckpointDirectory, "metrics.jsonl")),
-                EvalEvery = o.EvalEvery,
-                HasEval = eval is not null,
-                LogEvery = o.LogEvery,
-                Fingerprint = new RunFingerprint(DatasetFingerprint.Of(train), RunFingerprint.HashOptions(optionsJson), baseHash),
-            };
+            var settings = o.ToLoopSettings(Name, train.Count, seed, eval is not null,
+                new RunFingerprint(DatasetFingerprint.Of(train), RunFingerprint.HashOptions(optionsJson), baseHash));
             var schedule = new LearningRateSchedule(learningRate, settings.TotalSteps, o.WarmupFraction, o.MinLearningRateRatio);
             var adam = new AdamWSettings { LearningRate = learningRate, Beta1 = o.Beta1, Beta2 = o.Beta2, Epsilon = o.Epsilon, WeightDecay = o.WeightDecay };
             using var step = new VplStep(model, vpl, adam, schedule, o.MaxGradNorm);
             var pairs = train.Select(e => new ConditionedPair(e.Target, UserConditioning.FromContext(e.Context))).ToArray();
             var result = new TrainingLoop(settings, _logger, _timeProvider).Run(new StepTask(this, step, pairs, eval, _logger), progress, cancellationToken);
             network.eval();
-            var metadata = new TrainingMetadata
-            {
-                Method = Name,
-                Seed = seed,
-                Steps = result.Steps,
-                TrainExamples = train.Count,
-                DataFingerprint = settings.Fingerprint.Data,
-                FinalMetrics = result.FinalMetrics,
-                TrainedAt = DateTimeOffset.UtcNow,
-                LibraryVersion = TrainedModel.LibraryVersion,
-            };
+            var metadata = result.ToMetadata(settings);
             return new VplTrainedModel(backbone, model, metadata, optionsJson, _ownsModels ? [model, backbone] : [model]);
         }
         catch
@@ -160,36 +134,16 @@ public sealed class VplTrainer : IPreferenceTrainer
 
     private JsonObject OptionsJson(ConditionedRewardModel model, double learningRate, int seed)
     {
-        var o = Options.Training;
+        var json = Options.Training.ToRunJson(Name, model, learningRate, seed);
         var v = Options.Vpl;
-        var encoder = model.Encoder;
-        return new JsonObject
-        {
-            ["method"] = Name,
-            ["latent_size"] = v.LatentSize,
-            ["hidden_size"] = v.HiddenSize,
-            ["kl_weight"] = v.KlWeight,
-            ["anneal_cycles"] = v.AnnealCycles,
-            ["anneal_baseline"] = v.AnnealBaseline,
-            ["clamp_mean"] = v.ClampMean,
-            ["vpl_seed"] = v.Seed,
-            ["epochs"] = o.Epochs,
-            ["max_steps"] = o.MaxSteps,
-            ["batch_size"] = o.BatchSize,
-            ["learning_rate"] = learningRate,
-            ["warmup_fraction"] = o.WarmupFraction,
-            ["min_learning_rate_ratio"] = o.MinLearningRateRatio,
-            ["beta1"] = o.Beta1,
-            ["beta2"] = o.Beta2,
-            ["epsilon"] = o.Epsilon,
-            ["weight_decay"] = o.WeightDecay,
-            ["max_grad_norm"] = o.MaxGradNorm,
-            ["seed"] = seed,
-            ["domain"] = encoder.Renderer.Prompts.Domain.ToString(),
-            ["prompts"] = JsonSerializer.SerializeToNode(encoder.Renderer.Prompts.Templates),
-            ["max_sequence_length"] = encoder.MaxLength,
-            ["chat_format"] = encoder.Formatter.Name,
-        };
+        json["latent_size"] = v.LatentSize;
+        json["hidden_size"] = v.HiddenSize;
+        json["kl_weight"] = v.KlWeight;
+        json["anneal_cycles"] = v.AnnealCycles;
+        json["anneal_baseline"] = v.AnnealBaseline;
+        json["clamp_mean"] = v.ClampMean;
+        json["vpl_seed"] = v.Seed;
+        return json;
     }
 
     private sealed class StepTask(VplTrainer trainer, VplStep step, ConditionedPair[] train, IReadOnlyList<PreferenceExample>? eval, ILogger? logger) : ITrainingTask

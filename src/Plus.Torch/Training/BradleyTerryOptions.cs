@@ -121,6 +121,68 @@ public sealed class BradleyTerryOptions : IValidatableOptions
         _ => parameterCount < TinyParameterLimit ? TinyLearningRate : PaperLearningRate,
     });
 
+    /// <summary>The shared loop's settings for a run with these options (every reward-model trainer uses this).</summary>
+    /// <param name="method">The method's name.</param>
+    /// <param name="exampleCount">Training examples.</param>
+    /// <param name="seed">The seed in effect.</param>
+    /// <param name="hasEval">Whether held-out examples are given.</param>
+    /// <param name="fingerprint">The run's fingerprint.</param>
+    /// <returns>The settings (order <see cref="TrainingOrder.RandomKeys"/>; a caller may change it with <c>with</c>).</returns>
+    public TrainingLoopSettings ToLoopSettings(string method, int exampleCount, int seed, bool hasEval, RunFingerprint fingerprint) => new()
+    {
+        Method = method,
+        ExampleCount = exampleCount,
+        BatchSize = BatchSize,
+        Epochs = Epochs,
+        MaxSteps = MaxSteps,
+        Seed = seed,
+        CheckpointDirectory = CheckpointDirectory,
+        CheckpointEvery = CheckpointEvery,
+        KeepCheckpoints = KeepCheckpoints,
+        Resume = Resume,
+        MetricsPath = MetricsPath ?? (CheckpointDirectory is null ? null : Path.Combine(CheckpointDirectory, "metrics.jsonl")),
+        EvalEvery = EvalEvery,
+        HasEval = hasEval,
+        LogEvery = LogEvery,
+        Fingerprint = fingerprint,
+    };
+
+    /// <summary>
+    /// The options that change a run's result, as JSON: hashed into the run's fingerprint and recorded in the saved
+    /// model's manifest. Trainers add their own keys (the conditioning kind, a DPL head, VPL's sizes).
+    /// </summary>
+    /// <param name="method">The method's name.</param>
+    /// <param name="model">The reward model (its prompts, input length and chat format are part of the run).</param>
+    /// <param name="learningRate">The learning rate in effect.</param>
+    /// <param name="seed">The seed in effect.</param>
+    /// <returns>A new object.</returns>
+    public System.Text.Json.Nodes.JsonObject ToRunJson(string method, Reward.ConditionedRewardModel model, double learningRate, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var encoder = model.Encoder;
+        return new System.Text.Json.Nodes.JsonObject
+        {
+            ["method"] = method,
+            ["epochs"] = Epochs,
+            ["max_steps"] = MaxSteps,
+            ["batch_size"] = BatchSize,
+            ["learning_rate"] = learningRate,
+            ["warmup_fraction"] = WarmupFraction,
+            ["min_learning_rate_ratio"] = MinLearningRateRatio,
+            ["beta1"] = Beta1,
+            ["beta2"] = Beta2,
+            ["epsilon"] = Epsilon,
+            ["weight_decay"] = WeightDecay,
+            ["max_grad_norm"] = MaxGradNorm,
+            ["lora"] = Lora is null ? null : System.Text.Json.JsonSerializer.SerializeToNode(Lora),
+            ["seed"] = seed,
+            ["domain"] = encoder.Renderer.Prompts.Domain.ToString(),
+            ["prompts"] = System.Text.Json.JsonSerializer.SerializeToNode(encoder.Renderer.Prompts.Templates),
+            ["max_sequence_length"] = encoder.MaxLength,
+            ["chat_format"] = encoder.Formatter.Name,
+        };
+    }
+
     /// <summary>The paper's values (appendix B) for 0.5B-3B models.</summary>
     /// <returns>New options with <see cref="Preset"/> Paper.</returns>
     public static BradleyTerryOptions Paper() => new() { Preset = TrainingPreset.Paper };

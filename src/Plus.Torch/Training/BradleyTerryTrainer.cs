@@ -118,25 +118,8 @@ public sealed class BradleyTerryTrainer : IPreferenceTrainer
         if (o.Lora is not null && model.Model.Lora is null) model.Model.EnableLora(o.Lora, Seeding.Derive(seed, -1));
         var (trainConditioning, _) = PreferenceConditioning.ConditionAsync(train, Kind, null, cancellationToken: cancellationToken).GetAwaiter().GetResult();
         var optionsJson = OptionsJson(model, learningRate, seed);
-        var settings = new TrainingLoopSettings
-        {
-            Method = Name,
-            ExampleCount = train.Count,
-            BatchSize = o.BatchSize,
-            Epochs = o.Epochs,
-            MaxSteps = o.MaxSteps,
-            Seed = seed,
-            Order = TrainingOrder.Shuffle,
-            CheckpointDirectory = o.CheckpointDirectory,
-            CheckpointEvery = o.CheckpointEvery,
-            KeepCheckpoints = o.KeepCheckpoints,
-            Resume = o.Resume,
-            MetricsPath = o.MetricsPath ?? (o.CheckpointDirectory is null ? null : Path.Combine(o.CheckpointDirectory, "metrics.jsonl")),
-            EvalEvery = o.EvalEvery,
-            HasEval = eval is not null,
-            LogEvery = o.LogEvery,
-            Fingerprint = new RunFingerprint(DatasetFingerprint.Of(train), RunFingerprint.HashOptions(optionsJson), baseModel),
-        };
+        var settings = o.ToLoopSettings(Name, train.Count, seed, eval is not null,
+            new RunFingerprint(DatasetFingerprint.Of(train), RunFingerprint.HashOptions(optionsJson), baseModel)) with { Order = TrainingOrder.Shuffle };
         var schedule = new LearningRateSchedule(learningRate, settings.TotalSteps, o.WarmupFraction, o.MinLearningRateRatio);
         var adam = new AdamWSettings { LearningRate = learningRate, Beta1 = o.Beta1, Beta2 = o.Beta2, Epsilon = o.Epsilon, WeightDecay = o.WeightDecay };
         using var step = new BradleyTerryStep(model, adam, schedule, o.MaxGradNorm, o.MicroBatchSize);
@@ -157,30 +140,9 @@ public sealed class BradleyTerryTrainer : IPreferenceTrainer
 
     private JsonObject OptionsJson(ConditionedRewardModel model, double learningRate, int seed)
     {
-        var o = Options;
-        var encoder = model.Encoder;
-        return new JsonObject
-        {
-            ["method"] = Name,
-            ["kind"] = o.Kind.ToString(),
-            ["epochs"] = o.Epochs,
-            ["max_steps"] = o.MaxSteps,
-            ["batch_size"] = o.BatchSize,
-            ["learning_rate"] = learningRate,
-            ["warmup_fraction"] = o.WarmupFraction,
-            ["min_learning_rate_ratio"] = o.MinLearningRateRatio,
-            ["beta1"] = o.Beta1,
-            ["beta2"] = o.Beta2,
-            ["epsilon"] = o.Epsilon,
-            ["weight_decay"] = o.WeightDecay,
-            ["max_grad_norm"] = o.MaxGradNorm,
-            ["lora"] = o.Lora is null ? null : JsonSerializer.SerializeToNode(o.Lora),
-            ["seed"] = seed,
-            ["domain"] = encoder.Renderer.Prompts.Domain.ToString(),
-            ["prompts"] = JsonSerializer.SerializeToNode(encoder.Renderer.Prompts.Templates),
-            ["max_sequence_length"] = encoder.MaxLength,
-            ["chat_format"] = encoder.Formatter.Name,
-        };
+        var json = Options.ToRunJson(Name, model, learningRate, seed);
+        json["kind"] = Options.Kind.ToString();
+        return json;
     }
 
     /// <summary>Accuracy of <paramref name="model"/> on examples under their conditioning (no gradients), through <see cref="ConditionedPreferenceModel"/>.</summary>
