@@ -1,6 +1,6 @@
 namespace Plus.Table1;
 
-/// <summary>The paper's Table 1 (accuracy in percent; mean ± std over three seeds for Pets and UF-P-2, one seed for UF-P-4).</summary>
+/// <summary>The paper's Table 1 (accuracy in percent; mean ± std over three seeds for Pets and UF-P-2, one seed for UF-P-4 and PRISM; PRISM is accuracy on all held-out pairs).</summary>
 public static class PaperTable1
 {
     private static readonly Dictionary<(string Method, string Dataset), string> Values = new()
@@ -19,11 +19,15 @@ public static class PaperTable1
         [("PLUS-untrained", "uf-p-2")] = "59.9 ± 0.2", [("PLUS-untrained", "uf-p-4")] = "56.4",
         [("PLUS", "uf-p-2")] = "69.4 ± 1.1", [("PLUS", "uf-p-4")] = "61.8",
         [("Oracle", "uf-p-2")] = "69.0 ± 0.3", [("Oracle", "uf-p-4")] = "71.4",
+        [("BTL", "prism")] = "59.8", [("DPL", "prism")] = "61.8", [("VPL", "prism")] = "60.4", [("ICL", "prism")] = "60.1",
+        [("PLUS-untrained", "prism")] = "61.3", [("PLUS", "prism")] = "62.9",
+        [("ICL", "prism-profile")] = "60.6", [("PLUS-untrained", "prism-profile")] = "63.4", [("PLUS", "prism-profile")] = "63.2",
+        [("Oracle", "prism-profile")] = "62.6",
     };
 
-    /// <summary>The paper's value for a method on a data set, or <c>—</c> when it reports none.</summary>
+    /// <summary>The paper's value for a method on a data set, or <c>—</c> when it reports none (the paper's NA: Oracle on PRISM without the profile, the non-personalized and VPL rows with it).</summary>
     /// <param name="method">The method (paper name).</param>
-    /// <param name="dataset">The data set (<c>pets</c>, <c>pets-ood</c>, <c>uf-p-2</c>, <c>uf-p-4</c>).</param>
+    /// <param name="dataset">The data set (<c>pets</c>, <c>pets-ood</c>, <c>uf-p-2</c>, <c>uf-p-4</c>, <c>prism</c>, <c>prism-profile</c>).</param>
     /// <returns>The value as printed in the paper.</returns>
     public static string Get(string method, string dataset) => Values.GetValueOrDefault((method, dataset), "—");
 }

@@ -1,10 +1,10 @@
 // The paper's Table 1 on the embedded default model: trains every method per seed on Pets, evaluates it on Pets and
-// Pets-OOD (and UF-P-2 / UF-P-4 from --ultrafeedback FILE), and writes DIR/table.md (the paper's shape, controversial accuracy beside the paper's), DIR/table.json
+// Pets-OOD (and UF-P-2 / UF-P-4 from --ultrafeedback FILE, PRISM / PRISM (+Profile) from --prism DIR), and writes DIR/table.md (the paper's shape, controversial accuracy beside the paper's), DIR/table.json
 // (cells and summary; schema in docs/results.md) and DIR/table.png (bar chart with error bars); each trained model is
 // saved under DIR/models/. Finished cells are reused on a rerun.
 //
 //   dotnet run --project samples/Plus.Table1 -c Release -- --methods BTL,DPL,VPL,ICL,PLUS-untrained,PLUS,Oracle \
-//       --datasets pets,pets-ood --seeds 3 --out DIR [--ultrafeedback FILE (for uf-p-2,uf-p-4)] [--model-dir DIR --train N --test N --ood N --vpl-clamp-mean false --threads N --device cpu]
+//       --datasets pets,pets-ood --seeds 3 --out DIR [--ultrafeedback FILE (for uf-p-2,uf-p-4)] [--prism DIR (for prism,prism-profile)] [--model-dir DIR --train N --test N --ood N --vpl-clamp-mean false --threads N --device cpu]
 using System.Globalization;
 using Plus.Table1;
 
@@ -14,7 +14,7 @@ int? Int(string name) => Arg(name) is { } v ? int.Parse(v, CultureInfo.Invariant
 
 if (Arg("--out") is not { } output)
 {
-    Console.Error.WriteLine("Usage: --out DIR [--methods BTL,DPL,...] [--datasets pets,pets-ood] [--seeds 3] [--model-dir DIR] [--train N --test N --ood N] [--ultrafeedback FILE] [--vpl-clamp-mean true|false] [--threads N] [--device cpu]");
+    Console.Error.WriteLine("Usage: --out DIR [--methods BTL,DPL,...] [--datasets pets,pets-ood] [--seeds 3] [--model-dir DIR] [--train N --test N --ood N] [--ultrafeedback FILE] [--prism DIR] [--vpl-clamp-mean true|false] [--threads N] [--device cpu]");
     return 2;
 }
 
@@ -31,6 +31,7 @@ var options = defaults with
     OodExamples = Int("--ood"),
     VplClampMean = Arg("--vpl-clamp-mean") is not { } clamp || bool.Parse(clamp),
     UltraFeedbackPath = Arg("--ultrafeedback"),
+    PrismDirectory = Arg("--prism"),
     Device = Arg("--device") ?? defaults.Device,
 };
 using var cts = new CancellationTokenSource();

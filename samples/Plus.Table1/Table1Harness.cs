@@ -21,7 +21,7 @@ namespace Plus.Table1;
 /// <summary>
 /// Runs methods × data sets × seeds and writes <c>table.md</c>, <c>table.json</c> and <c>table.png</c> (see
 /// docs/results.md). One model is trained per method, seed and training source and evaluated on every data set of
-/// that source (Pets-OOD is the Pets-trained model on unseen users; UF-P-2 and UF-P-4 train their own); it is saved under
+/// that source (Pets-OOD is the Pets-trained model on unseen users; UF-P-2, UF-P-4, PRISM and PRISM (+Profile) train their own); it is saved under
 /// <c>models/{method}-{source}-seed{n}</c> (source <c>pets</c> for Pets and Pets-OOD, else the data set). Cells already in <c>table.json</c> are reused; a saved model whose cells are
 /// missing is reopened and only evaluated. <c>table.json</c> is rewritten after every cell, so an interrupted run
 /// keeps what it finished.
@@ -119,13 +119,13 @@ public sealed class Table1Harness
                     var examples = data.Test(dataset);
                     var evalWatch = Stopwatch.StartNew();
                     var report = await Evaluator.EvaluateAsync(model, examples, batchSize: 64, cancellationToken);
-                    double controversial = report.Groups.TryGetValue(ExampleGroups.Controversial, out var g) ? g.Accuracy : double.NaN;
-                    var cell = new Table1Cell(method, dataset, seed, Math.Round(report.Accuracy, 6), Math.Round(controversial, 6), Math.Round(trainSeconds + evalWatch.Elapsed.TotalSeconds, 1));
+                    double? controversial = report.Groups.TryGetValue(ExampleGroups.Controversial, out var g) ? Math.Round(g.Accuracy, 6) : null;
+                    var cell = new Table1Cell(method, dataset, seed, Math.Round(report.Accuracy, 6), controversial, Math.Round(trainSeconds + evalWatch.Elapsed.TotalSeconds, 1));
                     cells = [.. cells.Where(c => !(c.Method == method && c.Dataset == dataset && c.Seed == seed)), cell];
                     AtomicFile.WriteAllText(jsonPath, Table1Report.ToJson(cells));
                     done++;
                     _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"[{done}/{totalCells}] {method} {dataset} seed {seed}: accuracy {report.Accuracy:P1}, controversial {controversial:P1} ({cell.Seconds:0.#} s)"));
+                        $"[{done}/{totalCells}] {method} {dataset} seed {seed}: accuracy {report.Accuracy:P1}, {(controversial is { } c ? $"controversial {c:P1}" : "no controversial subset")} ({cell.Seconds:0.#} s)"));
                 }
             }
 
@@ -158,6 +158,16 @@ public sealed class Table1Harness
             return new SourceData(pets.Train, d => d == "pets-ood" ? ood.Value : pets.Test);
         }
 
+        if (source is "prism" or "prism-profile")
+        {
+            var prism = await new PrismDatasetBuilder(new PrismDatasetOptions { Seed = seed, IncludeProfile = source == "prism-profile" })
+                .BuildAsync(Path.Combine(o.PrismDirectory!, "survey.jsonl"), Path.Combine(o.PrismDirectory!, "conversations.jsonl"), cancellationToken);
+            // PRISM's builder keeps every pair; --train and --test take a seeded sample of them.
+            var prismTrain = Sample(prism.Train, o.TrainExamples, seed);
+            var prismTest = Sample(prism.Test, o.TestExamples, seed + 1);
+            return new SourceData(prismTrain, _ => prismTest);
+        }
+
         var uf = new UltraFeedbackPOptions
         {
             Variant = source == "uf-p-4" ? UltraFeedbackPVariant.P4 : UltraFeedbackPVariant.P2,
@@ -169,11 +179,23 @@ public sealed class Table1Harness
         return new SourceData(split.Train, _ => split.Test);
     }
 
+    private static IReadOnlyList<PreferenceExample> Sample(IReadOnlyList<PreferenceExample> examples, int? count, int seed)
+    {
+        if (count is not { } n || n >= examples.Count) return examples;
+        var random = new Random(seed);
+        return examples.OrderBy(_ => random.Next()).Take(n).ToList();
+    }
+
     private async Task<ITrainedPreferenceModel> TrainAsync(
         string method, string source, int seed, IReadOnlyList<PreferenceExample> train, string modelDir, HfTokenizer tokenizer, TorchSharp.torch.Device device,
         string runDir, IProgress<TrainingProgress> progress, CancellationToken cancellationToken)
     {
-        var domain = source == "pets" ? PromptDomain.Pets : PromptDomain.UltraFeedback;
+        var domain = source switch
+        {
+            "pets" => PromptDomain.Pets,
+            "prism" or "prism-profile" => PromptDomain.Prism,
+            _ => PromptDomain.UltraFeedback,
+        };
         ConditionedRewardModel NewRewardModel() => new(
             RewardModel.FromPretrained(modelDir, device, newHeadSeed: seed),
             new RewardTextEncoder(tokenizer, new ChatMlFormatter(), new ConditioningRenderer(new PromptRenderer(domain))),
@@ -204,7 +226,9 @@ public sealed class Table1Harness
             case PreferenceMethods.Vpl:
                 return await BaselineTrainers.Vpl(NewRewardModel, v =>
                 {
-                    v.Vpl = VplOptions.ForDataset(source) with { Seed = seed, ClampMean = _options.VplClampMean };
+                    // The anchor has no PRISM weight; PRISM runs with the default (Pets') KL weight.
+                    var vpl = source.StartsWith("prism", StringComparison.Ordinal) ? new VplOptions() : VplOptions.ForDataset(source);
+                    v.Vpl = vpl with { Seed = seed, ClampMean = _options.VplClampMean };
                     Training(v.Training);
                     // Only the small networks train on cached embeddings: more passes at a larger rate (docs/baselines.md).
                     v.Training.Epochs = 4;

@@ -9,7 +9,9 @@ public sealed record Table1Options
     /// <summary>
     /// The data sets (<c>--datasets</c>): <c>pets</c> (the Pets test split), <c>pets-ood</c> (rabbits and birds,
     /// evaluated with the Pets-trained model), <c>uf-p-2</c> and <c>uf-p-4</c> (UltraFeedback-P built from
-    /// <see cref="UltraFeedbackPath"/>, each with its own models).
+    /// <see cref="UltraFeedbackPath"/>, each with its own models), <c>prism</c> and <c>prism-profile</c> (PRISM built from
+    /// <see cref="PrismDirectory"/>, the second with each user's stated-preference profile in the context; each with its
+    /// own models).
     /// </summary>
     public IReadOnlyList<string> Datasets { get; init; } = ["pets", "pets-ood"];
 
@@ -34,10 +36,21 @@ public sealed record Table1Options
     /// <summary>The UltraFeedback JSONL file (<c>--ultrafeedback</c>; the rows of <c>openbmb/UltraFeedback</c>), needed by <c>uf-p-2</c> and <c>uf-p-4</c>.</summary>
     public string? UltraFeedbackPath { get; init; }
 
-    /// <summary>The data sets whose models are trained on their own training split: <c>pets</c> (for pets and pets-ood), <c>uf-p-2</c>, <c>uf-p-4</c>.</summary>
+    /// <summary>
+    /// The folder holding PRISM's <c>survey.jsonl</c> and <c>conversations.jsonl</c> (<c>--prism</c>; Hugging Face
+    /// <c>HannahRoseKirk/prism-alignment</c>), needed by <c>prism</c> and <c>prism-profile</c>.
+    /// </summary>
+    public string? PrismDirectory { get; init; }
+
+    /// <summary>The data sets whose models are trained on their own training split: <c>pets</c> (for pets and pets-ood), <c>uf-p-2</c>, <c>uf-p-4</c>, <c>prism</c>, <c>prism-profile</c>.</summary>
     /// <param name="dataset">A data set.</param>
     /// <returns>The training source.</returns>
     public static string SourceOf(string dataset) => dataset is "pets-ood" ? "pets" : dataset;
+
+    private static readonly string[] PrismFiles = ["survey.jsonl", "conversations.jsonl"];
+
+    /// <summary>The data sets the harness knows, in the paper's column order.</summary>
+    public static IReadOnlyList<string> Known { get; } = ["pets", "pets-ood", "uf-p-2", "uf-p-4", "prism", "prism-profile"];
 
     /// <summary>Clamp VPL's μ to [−1, 1] (<c>--vpl-clamp-mean</c>; default true, the anchor's; see docs/baselines.md).</summary>
     public bool VplClampMean { get; init; } = true;
@@ -53,13 +66,23 @@ public sealed record Table1Options
         var known = Plus.Training.PreferenceMethods.All;
         foreach (var m in Methods.Where(m => !known.Contains(m, StringComparer.Ordinal)))
             errors.Add($"--methods: '{m}' is not a method; known: {string.Join(",", known)}.");
-        foreach (var d in Datasets.Where(d => d is not ("pets" or "pets-ood" or "uf-p-2" or "uf-p-4")))
-            errors.Add($"--datasets: '{d}' is not supported yet; known: pets,pets-ood,uf-p-2,uf-p-4.");
+        foreach (var d in Datasets.Where(d => !Known.Contains(d, StringComparer.Ordinal)))
+            errors.Add($"--datasets: '{d}' is not a data set; known: {string.Join(",", Known)}.");
         if (Datasets.Any(d => d is "uf-p-2" or "uf-p-4"))
         {
             if (UltraFeedbackPath is null) errors.Add("--ultrafeedback FILE is needed for uf-p-2 and uf-p-4 (the UltraFeedback rows as JSONL).");
             else if (!File.Exists(UltraFeedbackPath)) errors.Add($"--ultrafeedback: '{UltraFeedbackPath}' does not exist.");
         }
+        if (Datasets.Any(d => d is "prism" or "prism-profile"))
+        {
+            if (PrismDirectory is null) errors.Add("--prism DIR is needed for prism and prism-profile (the folder with PRISM's survey.jsonl and conversations.jsonl).");
+            else
+            {
+                foreach (var file in PrismFiles.Where(f => !File.Exists(Path.Combine(PrismDirectory, f))))
+                    errors.Add($"--prism: '{Path.Combine(PrismDirectory, file)}' does not exist.");
+            }
+        }
+
         if (Methods.Count == 0) errors.Add("--methods: name at least one method.");
         if (Datasets.Count == 0) errors.Add("--datasets: name at least one data set.");
         if (Seeds < 1) errors.Add($"--seeds must be at least 1, found {Seeds}.");

@@ -23,7 +23,8 @@ public static class Table1Report
 
     /// <summary>
     /// <c>{"cells": [{"method","dataset","seed","accuracy","controversial_accuracy","seconds"}], "summary": {"&lt;method&gt;":
-    /// {"&lt;dataset&gt;": {"mean","std","n"}}}}</c>; the summary is of the controversial accuracy (fractions, sample std).
+    /// {"&lt;dataset&gt;": {"mean","std","n"}}}}</c>; the summary is of the headline (<see cref="Table1Cell.Headline"/>:
+    /// the controversial accuracy, on PRISM the accuracy on all pairs; fractions, sample std).
     /// </summary>
     /// <param name="cells">The cells.</param>
     /// <returns>The JSON text.</returns>
@@ -37,7 +38,7 @@ public static class Table1Report
             var datasets = new JsonObject();
             foreach (var byDataset in byMethod.GroupBy(c => c.Dataset))
             {
-                var values = byDataset.Select(c => c.ControversialAccuracy).Where(double.IsFinite).ToList();
+                var values = byDataset.Select(c => c.Headline).Where(double.IsFinite).ToList();
                 if (values.Count == 0) continue;
                 var m = MeanStd.Of(values);
                 datasets[byDataset.Key] = new JsonObject { ["mean"] = Math.Round(m.Mean, 6), ["std"] = Math.Round(m.Std, 6), ["n"] = m.N };
@@ -81,7 +82,8 @@ public static class Table1Report
         var rows = methods.OrderBy(Rank).ToList();
         int seeds = cells.Select(c => c.Seed).Distinct().Count();
         var b = new StringBuilder();
-        b.Append(CultureInfo.InvariantCulture, $"# Table 1 (controversial pairs, accuracy %, mean ± std over {seeds} seed(s))\n\n");
+        string pairs = datasets.Any(d => d.StartsWith("prism", StringComparison.Ordinal)) ? "controversial pairs; PRISM: all held-out pairs" : "controversial pairs";
+        b.Append(CultureInfo.InvariantCulture, $"# Table 1 ({pairs}, accuracy %, mean ± std over {seeds} seed(s))\n\n");
         b.Append("| Method |");
         foreach (var d in datasets) b.Append(CultureInfo.InvariantCulture, $" {Title(d)} (ours) | {Title(d)} (paper) |");
         b.Append("\n| --- |");
@@ -90,7 +92,7 @@ public static class Table1Report
         foreach (var m in rows)
         {
             b.Append(CultureInfo.InvariantCulture, $"| {m} |");
-            foreach (var d in datasets) b.Append(CultureInfo.InvariantCulture, $" {Format(cells, m, d, c => c.ControversialAccuracy)} | {PaperTable1.Get(m, d)} |");
+            foreach (var d in datasets) b.Append(CultureInfo.InvariantCulture, $" {Format(cells, m, d, c => c.Headline)} | {PaperTable1.Get(m, d)} |");
             b.Append('\n');
         }
 
@@ -145,7 +147,7 @@ public static class Table1Report
             ticks.Add(new Tick(groupStart + (rows.Count - 1) / 2.0, Title(datasets[di])));
             for (int mi = 0; mi < rows.Count; mi++)
             {
-                var values = cells.Where(c => c.Method == rows[mi] && c.Dataset == datasets[di]).Select(c => c.ControversialAccuracy * 100).Where(double.IsFinite).ToList();
+                var values = cells.Where(c => c.Method == rows[mi] && c.Dataset == datasets[di]).Select(c => c.Headline * 100).Where(double.IsFinite).ToList();
                 if (values.Count == 0) continue;
                 var m = MeanStd.Of(values);
                 var bar = new Bar { Position = groupStart + mi, Value = m.Mean, Error = m.Std, FillColor = palette.GetColor(mi) };
@@ -157,7 +159,7 @@ public static class Table1Report
         plot.ShowLegend(Alignment.UpperRight);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. ticks]);
         plot.Axes.SetLimitsY(0, 110);
-        plot.YLabel("controversial accuracy (%)");
+        plot.YLabel(datasets.Any(d => d.StartsWith("prism", StringComparison.Ordinal)) ? "accuracy (%): controversial pairs; PRISM all" : "controversial accuracy (%)");
         plot.Title("Table 1 (mean ± std over seeds)");
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
@@ -176,6 +178,8 @@ public static class Table1Report
         "pets-ood" => "Pets (OOD)",
         "uf-p-2" => "UF-P-2",
         "uf-p-4" => "UF-P-4",
+        "prism" => "PRISM",
+        "prism-profile" => "PRISM (+Profile)",
         _ => dataset,
     };
 

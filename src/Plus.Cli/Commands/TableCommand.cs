@@ -23,7 +23,7 @@ internal static class TableCommand
         };
         var datasets = new Option<string>("--datasets")
         {
-            Description = "Comma-separated data sets (columns): pets, pets-ood, and uf-p-2, uf-p-4 with --ultrafeedback.",
+            Description = "Comma-separated data sets (columns): pets, pets-ood; uf-p-2, uf-p-4 with --ultrafeedback; prism, prism-profile with --prism.",
             DefaultValueFactory = _ => string.Join(",", defaults.Datasets),
             HelpName = "LIST",
         };
@@ -31,6 +31,8 @@ internal static class TableCommand
         var output = CliOptions.OutDirectory("The table folder: table.md, table.json, table.png, models/ and runs/ (a rerun reuses its finished cells).");
         var ultraFeedback = new Option<FileInfo>("--ultrafeedback") { Description = "The UltraFeedback preference JSONL the UF-P-2 and UF-P-4 columns are built from (needed for them).", HelpName = "FILE" };
         ultraFeedback.AcceptExistingOnly();
+        var prism = new Option<DirectoryInfo>("--prism") { Description = "The folder with PRISM's survey.jsonl and conversations.jsonl the PRISM and PRISM (+Profile) columns are built from (needed for them).", HelpName = "DIR" };
+        prism.AcceptExistingOnly();
         var modelDir = new Option<DirectoryInfo>("--model-dir") { Description = "The base model folder; the embedded plus-tiny-qwen2 when omitted.", HelpName = "DIR" };
         modelDir.AcceptExistingOnly();
         var train = CliOptions.OptionalCount("--train", "Training examples per data set (the builder's default when omitted).", 1);
@@ -42,7 +44,7 @@ internal static class TableCommand
 
         var command = new Command("table", "Run the paper's Table 1 (methods × data sets × seeds) and write table.md, table.json and table.png; a rerun reuses finished cells.")
         {
-            methods, datasets, seeds, output, ultraFeedback, modelDir, train, test, ood, vplClampMean, threads, device,
+            methods, datasets, seeds, output, ultraFeedback, prism, modelDir, train, test, ood, vplClampMean, threads, device,
         };
         command.SetAction((parse, ct) => CliError.RunAsync(parse, async (stdout, _, token) =>
         {
@@ -60,6 +62,7 @@ internal static class TableCommand
                 OodExamples = parse.GetValue(ood),
                 VplClampMean = parse.GetValue(vplClampMean),
                 UltraFeedbackPath = parse.GetValue(ultraFeedback)?.FullName,
+                PrismDirectory = parse.GetValue(prism)?.FullName,
                 Device = parse.GetValue(device)!,
             };
 

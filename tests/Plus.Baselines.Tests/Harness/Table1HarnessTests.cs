@@ -27,7 +27,7 @@ public class Table1HarnessTests
         var cells = await new Table1Harness(Tiny(dir.Path), log).RunAsync();
 
         Assert.Equal(4, cells.Count);
-        Assert.All(cells, c => Assert.InRange(c.ControversialAccuracy, 0, 1));
+        Assert.All(cells, c => Assert.InRange(c.ControversialAccuracy!.Value, 0, 1));
         Assert.True(File.Exists(Path.Combine(dir.Path, "models", "BTL-pets-seed0", "plus.json")));
         Assert.True(File.Exists(Path.Combine(dir.Path, "models", "ICL-pets-seed0", "plus.json")));
         Assert.Contains("[4/4] BTL pets-ood seed 0", log.ToString(), StringComparison.Ordinal);
@@ -39,7 +39,7 @@ public class Table1HarnessTests
         foreach (var key in new[] { "dataset", "seed", "accuracy", "controversial_accuracy", "seconds" }) Assert.NotNull(first[key]);
         var btlPets = json["summary"]!["BTL"]!["pets"]!;
         Assert.Equal(1, btlPets["n"]!.GetValue<int>());
-        Assert.Equal(cells.Single(c => c.Method == "BTL" && c.Dataset == "pets").ControversialAccuracy, btlPets["mean"]!.GetValue<double>(), 6);
+        Assert.Equal(cells.Single(c => c.Method == "BTL" && c.Dataset == "pets").ControversialAccuracy!.Value, btlPets["mean"]!.GetValue<double>(), 6);
 
         string markdown = await File.ReadAllTextAsync(Path.Combine(dir.Path, Table1Report.MarkdownFileName));
         Assert.Contains("| Method | Pets (ours) | Pets (paper) | Pets (OOD) (ours) | Pets (OOD) (paper) |", markdown, StringComparison.Ordinal);
@@ -79,7 +79,7 @@ public class Table1HarnessTests
         var cells = await new Table1Harness(Tiny(dir.Path) with { Methods = ["BTL"], Datasets = ["uf-p-2"], UltraFeedbackPath = fixture }, TextWriter.Null).RunAsync();
         var cell = Assert.Single(cells);
         Assert.Equal("uf-p-2", cell.Dataset);
-        Assert.InRange(cell.ControversialAccuracy, 0, 1);
+        Assert.InRange(cell.ControversialAccuracy!.Value, 0, 1);
         Assert.True(File.Exists(Path.Combine(dir.Path, "models", "BTL-uf-p-2-seed0", "plus.json")));
         Assert.Contains("| UF-P-2 (ours) | UF-P-2 (paper) |", await File.ReadAllTextAsync(Path.Combine(dir.Path, Table1Report.MarkdownFileName)), StringComparison.Ordinal);
         var ex = Assert.Throws<ArgumentException>(() => new Table1Harness(Tiny(dir.Path) with { Datasets = ["uf-p-4"] }, TextWriter.Null));
@@ -87,11 +87,67 @@ public class Table1HarnessTests
     }
 
     [Fact]
+    public async Task PRISM_and_PRISM_with_profiles_train_their_own_models_and_report_accuracy_on_all_held_out_pairs()
+    {
+        using var dir = new TinyModels.TempDir();
+        string prism = Path.Combine(AppContext.BaseDirectory, "fixtures", "data", "prism-mini");
+        var log = new StringWriter();
+        var cells = await new Table1Harness(
+            Tiny(dir.Path) with { Methods = ["BTL", "ICL"], Datasets = ["prism", "prism-profile"], PrismDirectory = prism, TrainExamples = null, TestExamples = null },
+            log).RunAsync();
+
+        Assert.Equal(4, cells.Count);
+        Assert.All(cells, c =>
+        {
+            Assert.Null(c.ControversialAccuracy); // PRISM has no controversial subset
+            Assert.Equal(c.Accuracy, c.Headline);
+            Assert.InRange(c.Accuracy, 0, 1);
+        });
+        foreach (var model in new[] { "BTL-prism-seed0", "ICL-prism-seed0", "BTL-prism-profile-seed0", "ICL-prism-profile-seed0" })
+            Assert.True(File.Exists(Path.Combine(dir.Path, "models", model, "plus.json")), model);
+        Assert.Contains("no controversial subset", log.ToString(), StringComparison.Ordinal);
+
+        // prism-profile trains on other data (the same pairs, contexts with the profile): its data fingerprint differs.
+        async Task<string> DataSha(string model) =>
+            JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(dir.Path, "models", model, "plus.json")))!["training"]!["data_sha256"]!.GetValue<string>();
+        Assert.NotEqual(await DataSha("ICL-prism-seed0"), await DataSha("ICL-prism-profile-seed0"));
+        Assert.Equal(await DataSha("ICL-prism-seed0"), await DataSha("BTL-prism-seed0"));
+
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(dir.Path, Table1Report.JsonFileName)))!;
+        var prismCell = json["cells"]!.AsArray().First(c => c!["dataset"]!.GetValue<string>() == "prism")!;
+        Assert.Null(prismCell["controversial_accuracy"]);
+        Assert.Equal(cells.Single(c => c.Method == "BTL" && c.Dataset == "prism").Accuracy, json["summary"]!["BTL"]!["prism"]!["mean"]!.GetValue<double>(), 6);
+        string markdown = await File.ReadAllTextAsync(Path.Combine(dir.Path, Table1Report.MarkdownFileName));
+        Assert.Contains("| PRISM (ours) | PRISM (paper) | PRISM (+Profile) (ours) | PRISM (+Profile) (paper) |", markdown, StringComparison.Ordinal);
+        Assert.Contains("PRISM: all held-out pairs", markdown, StringComparison.Ordinal);
+        Assert.Contains("| 59.8 |", markdown, StringComparison.Ordinal); // BTL's paper PRISM value
+        Assert.Contains("| 60.6 |", markdown, StringComparison.Ordinal); // ICL's paper PRISM (+Profile) value
+
+        // A rerun reads the null back and reuses every cell.
+        var again = await new Table1Harness(
+            Tiny(dir.Path) with { Methods = ["BTL", "ICL"], Datasets = ["prism", "prism-profile"], PrismDirectory = prism, TrainExamples = null, TestExamples = null },
+            TextWriter.Null).RunAsync();
+        Assert.Equal(cells.OrderBy(c => c.Method).ThenBy(c => c.Dataset), again.OrderBy(c => c.Method).ThenBy(c => c.Dataset));
+    }
+
+    [Fact]
+    public void PRISM_needs_a_folder_with_both_files()
+    {
+        var missing = Assert.Throws<ArgumentException>(() => new Table1Harness(new Table1Options { OutputDirectory = "x", Datasets = ["prism"] }, TextWriter.Null));
+        Assert.Contains("--prism DIR is needed", missing.Message, StringComparison.Ordinal);
+        using var dir = new TinyModels.TempDir();
+        File.WriteAllText(Path.Combine(dir.Path, "survey.jsonl"), "");
+        var partial = Assert.Throws<ArgumentException>(() => new Table1Harness(new Table1Options { OutputDirectory = "x", Datasets = ["prism-profile"], PrismDirectory = dir.Path }, TextWriter.Null));
+        Assert.Contains("conversations.jsonl' does not exist", partial.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("survey.jsonl' does not exist", partial.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Unknown_methods_and_data_sets_are_refused_naming_the_flag()
     {
-        var ex = Assert.Throws<ArgumentException>(() => new Table1Harness(new Table1Options { OutputDirectory = "x", Methods = ["GPT"], Datasets = ["prism"], Seeds = 0 }, TextWriter.Null));
+        var ex = Assert.Throws<ArgumentException>(() => new Table1Harness(new Table1Options { OutputDirectory = "x", Methods = ["GPT"], Datasets = ["hh-rlhf"], Seeds = 0 }, TextWriter.Null));
         Assert.Contains("--methods: 'GPT' is not a method", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("--datasets: 'prism' is not supported yet", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("--datasets: 'hh-rlhf' is not a data set; known: pets,pets-ood,uf-p-2,uf-p-4,prism,prism-profile", ex.Message, StringComparison.Ordinal);
         Assert.Contains("--seeds must be at least 1", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -31,6 +31,23 @@ public class TableCommandTests
     }
 
     [Fact]
+    public async Task Prism_columns_come_from_the_prism_folder()
+    {
+        var output = Path.Combine(PlusTool.NewScratchFolder(), "table");
+        var result = await PlusTool.RunAsync("table", "--methods", "BTL", "--datasets", "prism", "--seeds", "1", "--prism", PlusTool.Fixture("data", "prism-mini"), "--out", output);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("BTL prism seed 0: accuracy", result.Output);
+        var cell = Assert.Single(JsonNode.Parse(File.ReadAllText(Path.Combine(output, "table.json")))!["cells"]!.AsArray())!;
+        Assert.Equal("prism", cell["dataset"]!.GetValue<string>());
+        Assert.Null(cell["controversial_accuracy"]);
+        Assert.Contains("| PRISM (ours) | PRISM (paper) |", File.ReadAllText(Path.Combine(output, "table.md")));
+
+        var missing = await PlusTool.RunAsync("table", "--methods", "BTL", "--datasets", "prism", "--out", Path.Combine(PlusTool.NewScratchFolder(), "t"));
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("--prism DIR is needed", missing.Error);
+    }
+
+    [Fact]
     public async Task An_unknown_method_is_an_error_that_names_the_flag()
     {
         var result = await PlusTool.RunAsync("table", "--methods", "BTL,frob", "--out", Path.Combine(PlusTool.NewScratchFolder(), "t"));
