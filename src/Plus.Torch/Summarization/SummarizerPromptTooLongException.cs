@@ -6,11 +6,15 @@ namespace Plus.Torch.Summarization;
 /// </summary>
 internal sealed class SummarizerPromptTooLongException : ArgumentException
 {
-    public SummarizerPromptTooLongException(int contextIndex, string message)
-        : base(message, "contexts")
+    public SummarizerPromptTooLongException(int contextIndex, string detail)
+        : base(detail, "contexts")
     {
         ContextIndex = contextIndex;
+        Detail = detail;
     }
+
+    /// <summary>The message without the parameter name.</summary>
+    public string Detail { get; }
 
     /// <summary>The row of the context in the call (−1 when a single context was rendered).</summary>
     public int ContextIndex { get; }
