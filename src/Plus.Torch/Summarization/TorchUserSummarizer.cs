@@ -21,8 +21,8 @@ namespace Plus.Torch.Summarization;
 /// A longer prompt is cut, in this order, until it fits: (1) the oldest past pairs of the context, keeping at least
 /// the newest one; (2) tokens from the middle of the longest texts of the kept pairs (prompt turns, chosen and
 /// rejected responses), replaced by <c> ... </c> so each keeps its start and its end. The profile, the attribute
-/// hints and the template's own text are never cut, and nothing the summarizer is asked about is scored here (the
-/// target pair is not in its prompt). A prompt that still does not fit is an <see cref="ArgumentException"/> that
+/// hints and the template's own text are never cut; the prompt holds no response being scored (the target pair is
+/// not in it). A prompt that still does not fit is an <see cref="ArgumentException"/> that
 /// names the context and the lengths. A prompt that fits is rendered exactly as before, untouched.
 /// <see cref="Statistics"/> counts every cut.</para>
 /// </remarks>
