@@ -25,7 +25,10 @@ public sealed class ConditionedRewardModel : IRewardModel, IDisposable
 
     /// <summary>Creates the text-level model.</summary>
     /// <param name="model">The tensor-level reward model.</param>
-    /// <param name="encoder">Turns queries into token ids.</param>
+    /// <param name="encoder">
+    /// Turns queries into token ids. Its <see cref="RewardTextEncoder.MaxLength"/> is capped here at the model's
+    /// <c>max_position_embeddings</c> when it is larger (<see cref="RewardTextEncoder.RequestedMaxLength"/> keeps the value asked for).
+    /// </param>
     /// <param name="batchSize">Sequences per forward in <see cref="Score"/>, ≥ 1 (default 16).</param>
     /// <param name="ownsModel">Dispose <paramref name="model"/> with this object (default true).</param>
     public ConditionedRewardModel(RewardModel model, RewardTextEncoder encoder, int batchSize = 16, bool ownsModel = true)
@@ -40,6 +43,8 @@ public sealed class ConditionedRewardModel : IRewardModel, IDisposable
                 nameof(encoder));
         }
 
+        // Positions beyond the model's limit have no trained meaning: the encoder never feeds more than it has.
+        encoder.CapTo(model.Config.MaxPositionEmbeddings);
         Model = model;
         Encoder = encoder;
         BatchSize = batchSize;

@@ -20,12 +20,15 @@ namespace Plus.Torch.Reward;
 /// system turn); (3) tokens from the middle of the longest prompt turns, replaced by <c> ... </c>. Only if the text is
 /// still too long is its start cut off (<see cref="RewardEncoding.HardCut"/>), keeping the last
 /// <see cref="MaxLength"/> tokens. <see cref="Statistics"/> counts every cut.</para>
-/// <para>Thread-safe: the counters are updated atomically and nothing else changes.</para>
+/// <para><b>Positions.</b> <see cref="MaxLength"/> never exceeds the positions of the model it feeds: building a
+/// <see cref="ConditionedRewardModel"/> caps it at the model's <c>max_position_embeddings</c> (see
+/// <see cref="RequestedMaxLength"/> for the value asked for).</para>
+/// <para>Thread-safe: the counters are updated atomically; the only other change is that cap, made when a
+/// <see cref="ConditionedRewardModel"/> is built on the encoder (before it scores anything).</para>
 /// </remarks>
 public sealed class RewardTextEncoder
 {
-    private const string CutMarker = " ... ";
-    private const int MinimumKeptTurnTokens = 8;
+    private int _maxLength;
     private long _encoded;
     private long _truncated;
     private long _droppedPairs;
@@ -50,7 +53,8 @@ public sealed class RewardTextEncoder
         Tokenizer = tokenizer;
         Formatter = formatter;
         Renderer = renderer;
-        MaxLength = maxLength;
+        _maxLength = maxLength;
+        RequestedMaxLength = maxLength;
         PadId = padId ?? tokenizer.PadTokenId ?? tokenizer.EosTokenId
             ?? throw new InvalidOperationException($"Tokenizer '{tokenizer.Source}' has no pad or EOS token; pass padId to the RewardTextEncoder.");
     }
@@ -64,8 +68,14 @@ public sealed class RewardTextEncoder
     /// <summary>The conditioning renderer.</summary>
     public ConditioningRenderer Renderer { get; }
 
-    /// <summary>The most tokens per query.</summary>
-    public int MaxLength { get; }
+    /// <summary>
+    /// The most tokens per query: the <c>maxLength</c> asked for, lowered to the model's <c>max_position_embeddings</c>
+    /// when a <see cref="ConditionedRewardModel"/> over a model with fewer positions was built on this encoder.
+    /// </summary>
+    public int MaxLength => Volatile.Read(ref _maxLength);
+
+    /// <summary>The <c>maxLength</c> passed to the constructor; larger than <see cref="MaxLength"/> when it was capped to a model's positions.</summary>
+    public int RequestedMaxLength { get; }
 
     /// <summary>The id written into padding positions (never read: the attention mask marks them).</summary>
     public int PadId { get; }
@@ -88,6 +98,20 @@ public sealed class RewardTextEncoder
         Interlocked.Exchange(ref _droppedTurns, 0);
         Interlocked.Exchange(ref _middleCuts, 0);
         Interlocked.Exchange(ref _hardCuts, 0);
+    }
+
+    /// <summary>Lowers <see cref="MaxLength"/> to <paramref name="positions"/> when it is larger (never raises it).</summary>
+    /// <param name="positions">The model's <c>max_position_embeddings</c>.</param>
+    /// <returns>True when <see cref="MaxLength"/> was lowered.</returns>
+    internal bool CapTo(int positions)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(positions, 1);
+        while (true)
+        {
+            int current = Volatile.Read(ref _maxLength);
+            if (current <= positions) return false;
+            if (Interlocked.CompareExchange(ref _maxLength, positions, current) == current) return true;
+        }
     }
 
     /// <summary>The full text the model reads for <paramref name="query"/>, before any truncation.</summary>
@@ -142,7 +166,6 @@ public sealed class RewardTextEncoder
         var conditioning = query.Conditioning;
         var turns = query.Prompt.Turns.ToList();
         int droppedPairs = 0, droppedTurns = 0;
-        bool middle = false;
         IReadOnlyList<int> ids = Measure();
 
         // 1. The oldest past pairs of an ICL context.
@@ -175,37 +198,17 @@ public sealed class RewardTextEncoder
         }
 
         // 3. The middle of the longest prompt turns.
-        var exhausted = new HashSet<int>();
-        while (ids.Count > MaxLength)
+        bool middle = false;
+        if (ids.Count > MaxLength)
         {
-            int target = -1, longest = 0;
-            for (int i = 0; i < turns.Count; i++)
+            var contents = turns.Select(t => t.Content).ToList();
+            var shortened = new HashSet<int>();
+            ids = MiddleCut.Apply(Tokenizer, contents, ids, MaxLength, () =>
             {
-                if (exhausted.Contains(i)) continue;
-                int length = Tokenizer.Encode(turns[i].Content).Count;
-                if (length > longest)
-                {
-                    longest = length;
-                    target = i;
-                }
-            }
-
-            if (target < 0 || longest <= MinimumKeptTurnTokens + 1)
-            {
-                break;
-            }
-
-            var contentIds = Tokenizer.Encode(turns[target].Content);
-            int markerCost = Tokenizer.Encode(CutMarker).Count + 2;
-            int keep = Math.Max(MinimumKeptTurnTokens, contentIds.Count - (ids.Count - MaxLength) - markerCost);
-            int head = keep / 2, tail = keep - head;
-            string cut = Tokenizer.Decode(contentIds.Take(head)) + CutMarker + Tokenizer.Decode(contentIds.Skip(contentIds.Count - tail));
-            turns[target] = turns[target] with { Content = cut };
-            middle = true;
-            if (keep == MinimumKeptTurnTokens) exhausted.Add(target);
-            var before = ids.Count;
-            ids = Measure();
-            if (ids.Count >= before) exhausted.Add(target);
+                for (int i = 0; i < turns.Count; i++) turns[i] = turns[i] with { Content = contents[i] };
+                return Measure();
+            }, shortened);
+            middle = shortened.Count > 0;
         }
 
         // 4. Last resort: keep the end (the response), cut the start.

@@ -11,7 +11,10 @@ public sealed record SummarizerOptions
     /// <summary>The prompt domain, used only when no <see cref="PromptRenderer"/> is passed to the summarizer (default generic).</summary>
     public PromptDomain Domain { get; init; } = PromptDomain.Generic;
 
-    /// <summary>The most tokens generated per summary, and the token cap of the extracted summary (default 256, the paper's).</summary>
+    /// <summary>
+    /// The most tokens generated per summary, and the token cap of the extracted summary (default 256, the paper's).
+    /// Prompts are fitted to the model's <c>max_position_embeddings</c> less this (see <see cref="TorchUserSummarizer"/>).
+    /// </summary>
     public int MaxSummaryTokens { get; init; } = 256;
 
     /// <summary>The most words kept by the extractor (default 50, as the prompts ask).</summary>

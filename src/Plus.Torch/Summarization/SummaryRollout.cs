@@ -27,7 +27,7 @@ public sealed class SummaryRollout : IDisposable
     /// <summary>The contexts, in row order.</summary>
     public IReadOnlyList<UserContext> Contexts { get; }
 
-    /// <summary>The chat-formatted summarizer prompt of each row.</summary>
+    /// <summary>The chat-formatted summarizer prompt of each row, as the model read it (after any cut to fit its positions).</summary>
     public IReadOnlyList<string> PromptTexts => _result.PromptTexts;
 
     /// <summary>The extracted summary of each row (<see cref="UserSummary.RawOutput"/> holds the whole generated text).</summary>

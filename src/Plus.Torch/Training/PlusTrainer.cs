@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -157,7 +158,7 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             Fingerprint = new RunFingerprint(DatasetFingerprint.Of(train), RunFingerprint.HashOptions(optionsJson), StartingPoint),
         };
         int totalSteps = settings.TotalSteps;
-        using var task = new StepTask(this, train, eval, totalSteps);
+        using var task = new StepTask(this, train, eval, totalSteps, progress);
         var result = new TrainingLoop(settings, _logger).Run(task, progress, ct);
         _rewardModel.Model.HeadTrained = true;
         _rewardModel.Model.eval();
@@ -233,12 +234,17 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
         private readonly PpoUpdater? _ppo;
         private readonly LearningRateSchedule? _actorSchedule;
         private readonly LearningRateSchedule? _criticSchedule;
+        private readonly ProgressReporter _notices;
+        private bool _capAnnounced;
+        private bool _summarizerCutAnnounced;
+        private bool _rewardCutAnnounced;
 
-        public StepTask(PlusTrainer trainer, IReadOnlyList<PreferenceExample> train, IReadOnlyList<PreferenceExample>? eval, int totalSteps)
+        public StepTask(PlusTrainer trainer, IReadOnlyList<PreferenceExample> train, IReadOnlyList<PreferenceExample>? eval, int totalSteps, IProgress<TrainingProgress>? progress)
         {
             _t = trainer;
             _train = train;
             _eval = eval;
+            _notices = new ProgressReporter(trainer.Name.ToLowerInvariant(), totalSteps, progress, trainer._logger);
             var o = trainer._options;
             var rmSchedule = new LearningRateSchedule(o.RewardLearningRate, totalSteps, o.WarmupFraction, o.MinLearningRateRatio);
             _rmStep = new BradleyTerryStep(trainer._rewardModel, new AdamWSettings { LearningRate = o.RewardLearningRate }, rmSchedule) { StageName = "plus-reward-model" };
@@ -268,25 +274,48 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             var values = new Dictionary<string, double>(StringComparer.Ordinal);
             var clock = Stopwatch.StartNew();
 
+            AnnounceRewardCap(step);
+            var summarizerBefore = t.Summarizer.Statistics;
+
             // 1. Sample a summary of each context with the current policy (cancellable: no weight has changed yet).
             t._summarizerModel.eval();
-            using var rollout = t.Summarizer.SummarizeForTraining(
-                examples.Select(e => e.Context).ToList(),
-                t.SummarizerOptions with { Seed = Seeding.Derive(t._options.EffectiveSeed, step) }, ct);
+            SummaryRollout rollout;
+            try
+            {
+                rollout = t.Summarizer.SummarizeForTraining(
+                    examples.Select(e => e.Context).ToList(),
+                    t.SummarizerOptions with { Seed = Seeding.Derive(t._options.EffectiveSeed, step) }, ct);
+            }
+            catch (SummarizerPromptTooLongException ex) when (ex.ContextIndex >= 0 && ex.ContextIndex < examples.Count)
+            {
+                throw new ArgumentException(
+                    $"{t.Name} step {step + 1}: training example {context.Batch[ex.ContextIndex]} (user '{examples[ex.ContextIndex].UserId}'): {ex.Detail}", ex);
+            }
+
+            using var rolloutOwner = rollout;
             double generationSeconds = clock.Elapsed.TotalSeconds;
+            var summarizerCuts = t.Summarizer.Statistics;
+            values["summarizer_truncated"] = summarizerCuts.Truncated - summarizerBefore.Truncated;
+            values["summarizer_dropped_pairs"] = summarizerCuts.DroppedContextPairs - summarizerBefore.DroppedContextPairs;
+            values["summarizer_shortened_turns"] = summarizerCuts.ShortenedTurns - summarizerBefore.ShortenedTurns;
+            AnnounceSummarizerCuts(step, examples.Count, values);
 
             // 2. The summarizer's reward: log σ(r(chosen | z) − r(rejected | z)) under the current reward model.
             var pairs = examples.Select((e, i) => new ConditionedPair(e.Target, UserConditioning.FromSummary(rollout.Summaries[i]))).ToList();
             t._rewardModel.Model.eval();
             Tensor sequenceRewards;
+            int rewardTruncated;
             using (no_grad())
             {
-                var (chosen, rejected, _) = t._rewardModel.ForwardPairs(pairs);
+                (var chosen, var rejected, rewardTruncated) = t._rewardModel.ForwardPairs(pairs);
                 sequenceRewards = SummaryRewards(chosen, rejected).to(CPU);
             }
 
             ct.ThrowIfCancellationRequested(); // the last point before weights change; from here the step completes
             double scoringSeconds = clock.Elapsed.TotalSeconds - generationSeconds;
+            // The 2B inputs just scored are the ones the reward-model update reads: count their cuts once.
+            values["reward_truncated"] = rewardTruncated;
+            AnnounceRewardCuts(step, values["reward_truncated"]);
             values["reward_mean"] = sequenceRewards.mean().item<float>();
             values["summary_tokens"] = rollout.NewTokenMask.sum().item<long>() / (double)examples.Count;
             values["summary_words"] = rollout.Summaries.Average(s => s.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
@@ -338,6 +367,38 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             values["summaries_per_second"] = examples.Count / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
             LossGuard.ThrowIfAnyNotFinite(values, step, Stage, context.LastCheckpoint);
             return values;
+        }
+
+        /// <summary>Once per run: the reward encoder's MaxLength was capped at the reward model's positions.</summary>
+        private void AnnounceRewardCap(int step)
+        {
+            if (_capAnnounced) return;
+            _capAnnounced = true;
+            var encoder = _t._rewardModel.Encoder;
+            if (encoder.MaxLength >= encoder.RequestedMaxLength) return;
+            _notices.Announce(step, string.Create(CultureInfo.InvariantCulture,
+                $"{_t.Name}: the reward encoder's MaxLength {encoder.RequestedMaxLength} is more than the reward model's {_t._rewardModel.Model.Config.MaxPositionEmbeddings} positions (config max_position_embeddings); its inputs are cut to {encoder.MaxLength} tokens."));
+        }
+
+        /// <summary>Once per run: the first step whose summarizer prompts had to be cut to fit the model.</summary>
+        private void AnnounceSummarizerCuts(int step, int rows, Dictionary<string, double> values)
+        {
+            if (_summarizerCutAnnounced || values["summarizer_truncated"] == 0) return;
+            _summarizerCutAnnounced = true;
+            _notices.Announce(step,
+                $"{_t.Name}: at step {step + 1}, {(long)values["summarizer_truncated"]} of {rows} summarizer prompts were longer than the summarizer model's {_t._summarizerModel.Config.MaxPositionEmbeddings} positions less MaxSummaryTokens {_t._options.MaxSummaryTokens} and were cut " +
+                $"({(long)values["summarizer_dropped_pairs"]} oldest context pairs dropped, {(long)values["summarizer_shortened_turns"]} turns shortened in the middle). " +
+                "Later cuts are counted in the metrics summarizer_truncated, summarizer_dropped_pairs and summarizer_shortened_turns without another notice.");
+        }
+
+        /// <summary>Once per run: the first step whose reward-model inputs had to be cut to the encoder's MaxLength.</summary>
+        private void AnnounceRewardCuts(int step, double truncated)
+        {
+            if (_rewardCutAnnounced || truncated == 0) return;
+            _rewardCutAnnounced = true;
+            _notices.Announce(step,
+                $"{_t.Name}: at step {step + 1}, {(long)truncated} reward-model inputs were longer than the reward encoder's MaxLength {_t._rewardModel.Encoder.MaxLength} tokens and were cut (oldest turns, then the middle of long turns; never the response). " +
+                "Later cuts are counted in the metric reward_truncated without another notice.");
         }
 
         public void Save(CheckpointWriter writer)
