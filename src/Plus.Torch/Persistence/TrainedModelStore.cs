@@ -246,6 +246,8 @@ public static class TrainedModelStore
             var info = new FileInfo(full);
             if (!info.Exists) throw new TrainedModelException($"'{full}', listed in '{manifestPath}', is missing.", full);
             if (info.LinkTarget is not null) throw new TrainedModelException($"'{full}' is a symbolic link; a saved model holds plain files only.", full);
+            if (LinkedFolderOnTheWay(root, full) is { } linked)
+                throw new TrainedModelException($"'{linked}', on the way to '{full}', is a symbolic link; a saved model holds plain folders only, so nothing outside it is read.", linked);
             if (info.Length != file.Size) throw new TrainedModelException($"'{full}' has {info.Length} bytes; '{manifestPath}' says {file.Size}: the file was altered or truncated.", full);
             if (ContentHash.OfFile(full) != file.Sha256) throw new TrainedModelException($"'{full}' does not match its sha256 in '{manifestPath}': the file was altered.", full);
         }
@@ -255,6 +257,18 @@ public static class TrainedModelStore
             if (!manifest.Files.Any(f => f.Path == required))
                 throw new TrainedModelException($"'{manifestPath}' does not list '{required}', which a {manifest.RewardModel.Format} model needs.", manifestPath);
         }
+    }
+
+    /// <summary>The first folder between <paramref name="root"/> (excluded) and <paramref name="file"/> that is a symbolic link, or null.</summary>
+    private static string? LinkedFolderOnTheWay(string root, string file)
+    {
+        string rootFull = Path.GetFullPath(root);
+        for (string? folder = Path.GetDirectoryName(file); folder is not null && folder.Length > rootFull.Length; folder = Path.GetDirectoryName(folder))
+        {
+            if (new DirectoryInfo(folder).LinkTarget is not null) return folder;
+        }
+
+        return null;
     }
 
     private static IEnumerable<string> RequiredFiles(TrainedModelManifest manifest)

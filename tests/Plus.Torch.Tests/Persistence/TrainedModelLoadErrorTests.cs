@@ -68,6 +68,45 @@ public sealed class TrainedModelLoadErrorTests(TrainedModelsFixture fixture) : I
     }
 
     [Fact]
+    public void A_listed_file_of_another_size_is_named_before_its_hash_is_read()
+    {
+        string dir = Copy("BTL");
+        string weights = Path.Combine(dir, "reward_model", "model.safetensors");
+        using (var stream = File.Open(weights, FileMode.Append)) stream.WriteByte(0);
+        var ex = Assert.Throws<TrainedModelException>(() => TrainedModel.Load(dir));
+        Assert.Equal(weights, ex.FilePath);
+        Assert.Contains("bytes;", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("altered or truncated", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_listed_file_that_is_a_symbolic_link_is_refused_even_when_its_target_has_the_right_bytes()
+    {
+        string dir = Copy("BTL");
+        string weights = Path.Combine(dir, "reward_model", "model.safetensors");
+        string outside = Path.Combine(fixture.Root, "outside-" + Guid.NewGuid().ToString("N") + ".safetensors");
+        File.Move(weights, outside);
+        File.CreateSymbolicLink(weights, outside);
+        var ex = Assert.Throws<TrainedModelException>(() => TrainedModel.Load(dir));
+        Assert.Equal(weights, ex.FilePath);
+        Assert.Contains("is a symbolic link", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_sub_folder_that_is_a_symbolic_link_is_refused_so_nothing_outside_the_folder_is_read()
+    {
+        string dir = Copy("BTL");
+        string folder = Path.Combine(dir, "reward_model");
+        string outside = Path.Combine(fixture.Root, "outside-folder-" + Guid.NewGuid().ToString("N"));
+        Directory.Move(folder, outside);
+        Directory.CreateSymbolicLink(folder, outside);
+        var ex = Assert.Throws<TrainedModelException>(() => TrainedModel.Load(dir));
+        Assert.Equal(folder, ex.FilePath);
+        Assert.Contains("on the way to", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("is a symbolic link", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_or_different_base_model_is_refused_and_a_given_base_path_is_used()
     {
         string dir = Copy("BTL-lora");
