@@ -26,7 +26,8 @@ namespace Plus.Torch.Training;
 /// makes the parameter and its gradient views of them (<c>set_</c>, under no-grad); values are unchanged. Gradients
 /// then accumulate in place in the flat gradient buffer. Do not move the module to another device, replace its
 /// parameters, set their gradients to null, or hand the same parameters to a second <see cref="MultiTensorAdamW"/>
-/// after construction: the optimizer would no longer see them. Disposing releases the optimizer's references; the
+/// after construction: the optimizer would no longer see them (<see cref="step"/> checks the last tensor of each buffer
+/// and throws <see cref="InvalidOperationException"/> when it has left). Disposing releases the optimizer's references; the
 /// parameters keep their storage.</para>
 /// <para><b>State on disk.</b> <see cref="SaveState"/>/<see cref="LoadState"/> use TorchSharp <see cref="AdamW"/>'s
 /// <c>save_state_dict</c> format byte for byte (its type name, the groups' options, then per parameter: step,
@@ -160,6 +161,7 @@ public sealed class MultiTensorAdamW : optim.Optimizer, optim.IBetas
     /// <summary>One AdamW update of every parameter from its current gradient (see the class remarks).</summary>
     /// <param name="closure">Re-evaluates the loss first (with gradients on), when given.</param>
     /// <returns>The closure's loss, or null.</returns>
+    /// <exception cref="InvalidOperationException">A parameter or gradient no longer lives in the flat buffers (see the class remarks).</exception>
     public override Tensor step(Func<Tensor>? closure = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -334,6 +336,7 @@ public sealed class MultiTensorAdamW : optim.Optimizer, optim.IBetas
         /// <summary>TorchSharp's AdamW step, operation for operation, on the whole buffer.</summary>
         public void Update()
         {
+            CheckStillFlat();
             double beta1 = Options.beta1!.Value, beta2 = Options.beta2!.Value, eps = Options.eps!.Value;
             double weightDecay = Options.weight_decay!.Value, lr = Options.LearningRate!.Value;
             Step++;
@@ -345,6 +348,28 @@ public sealed class MultiTensorAdamW : optim.Optimizer, optim.IBetas
             var denom = (_expAvgSq.sqrt() / Math.Sqrt(biasCorrection2)).add_(eps);
             double stepSize = lr / biasCorrection1;
             _flatParameters.addcdiv_(_expAvg, denom, value: -stepSize);
+        }
+
+        /// <summary>
+        /// A cheap check (one handle, no kernel) that the buffer's last parameter and its gradient are still views of the
+        /// flat buffers at their offsets: it catches gradients set to null or replaced (for example by a module-level
+        /// <c>zero_grad</c> that sets them to none) and parameters moved or replaced, which would otherwise train nothing.
+        /// </summary>
+        private void CheckStillFlat()
+        {
+            int last = Parameters.Count - 1;
+            long offset = _offsets[last];
+            var p = Parameters[last];
+            using var grad = p.grad;
+            bool moved = last > 0 && p.storage_offset() != offset;
+            bool gradMoved = grad is null || (last > 0 && grad.storage_offset() != offset);
+            if (moved || gradMoved)
+            {
+                throw new InvalidOperationException(
+                    $"The {(moved ? "parameter" : "gradient")} of parameter {last} (shape [{string.Join(", ", p.shape)}]) of group {GroupIndex} no longer lives in " +
+                    $"{nameof(MultiTensorAdamW)}'s flat buffer: after the optimizer is created, do not move the module, replace its parameters, or set their " +
+                    "gradients to null or to new tensors (use the optimizer's zero_grad). Create a new optimizer after such a change.");
+            }
         }
 
         public void Dispose()

@@ -177,6 +177,22 @@ public class MultiTensorAdamWTests
     }
 
     [Fact]
+    public void A_gradient_replaced_behind_the_optimizers_back_is_an_error_not_a_silent_no_op()
+    {
+        using var scope = NewDisposeScope();
+        using var model = NewModel();
+        using var optimizer = OptimizerFactory.CreateMultiTensorAdamW(model);
+        model.call(ones(2, 7)).sum().backward();
+        optimizer.step(); // fine: the gradients are the flat buffer's views
+
+        var last = model.parameters().Last();
+        last.grad = zeros_like(last); // a fresh tensor, as a set-to-none zero_grad and the next backward would leave
+        var ex = Assert.Throws<InvalidOperationException>(() => optimizer.step());
+        Assert.Contains("gradient of parameter 5", ex.Message);
+        Assert.Contains("zero_grad", ex.Message);
+    }
+
+    [Fact]
     public void A_state_of_other_parameters_is_refused_naming_the_file()
     {
         using var scope = NewDisposeScope();
