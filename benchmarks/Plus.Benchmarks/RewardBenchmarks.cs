@@ -22,8 +22,8 @@ public class RewardBenchmarks
 {
     private RewardModel _full = null!;
     private RewardModel _lora = null!;
-    private AdamW _fullOptimizer = null!;
-    private AdamW _loraOptimizer = null!;
+    private MultiTensorAdamW _fullOptimizer = null!;
+    private MultiTensorAdamW _loraOptimizer = null!;
     private Tensor _forwardIds = null!;
     private Tensor _forwardMask = null!;
     private Tensor _pairIds = null!;
@@ -46,8 +46,8 @@ public class RewardBenchmarks
         _full = RewardModel.Create(config, seed: 1, device, dtype);
         _lora = RewardModel.Create(config, seed: 1, device, dtype);
         _lora.EnableLora(new LoraSettings { Rank = 16, Alpha = 32 }, seed: 2);
-        _fullOptimizer = OptimizerFactory.CreateAdamW(_full, new AdamWSettings { LearningRate = 1e-6 });
-        _loraOptimizer = OptimizerFactory.CreateAdamW(_lora, new AdamWSettings { LearningRate = 1e-6 });
+        _fullOptimizer = OptimizerFactory.CreateMultiTensorAdamW(_full, new AdamWSettings { LearningRate = 1e-6 });
+        _loraOptimizer = OptimizerFactory.CreateMultiTensorAdamW(_lora, new AdamWSettings { LearningRate = 1e-6 });
         (_forwardIds, _forwardMask) = RewardComparison.RandomBatch(Batch, SequenceLength, config.VocabSize, device, seed: 3);
         (_pairIds, _pairMask) = RewardComparison.RandomBatch(2 * Batch, SequenceLength, config.VocabSize, device, seed: 4);
     }
@@ -76,7 +76,7 @@ public class RewardBenchmarks
         return scores.shape[0];
     }
 
-    /// <summary>One BT step on <see cref="Batch"/> pairs, every weight trained (AdamW).</summary>
+    /// <summary>One BT step on <see cref="Batch"/> pairs, every weight trained (the trainers' <see cref="MultiTensorAdamW"/>).</summary>
     [Benchmark]
     public double BradleyTerryStepFull() => RewardComparison.Step(_full, _fullOptimizer, _pairIds, _pairMask, _device);
 

@@ -70,7 +70,7 @@ internal static class RewardComparison
             Print(head, "forward", fb, times, fb, "sequences_per_s");
 
             model.train();
-            using var optimizer = OptimizerFactory.CreateAdamW(model, new AdamWSettings { LearningRate = 1e-6 });
+            using var optimizer = OptimizerFactory.CreateMultiTensorAdamW(model, new AdamWSettings { LearningRate = 1e-6 });
             var (pairIds, pairMask) = RandomBatch(2 * np, len, config.VocabSize, dev, seed: 4);
             times = Measure(repeats, warmup, () => Step(model, optimizer, pairIds, pairMask, dev));
             Print(head, "bt_step_full", np, times, np, "pairs_per_s");
@@ -81,7 +81,7 @@ internal static class RewardComparison
             model.EnableLora(new LoraSettings { Rank = loraRank, Alpha = 2 * loraRank }, seed: 2);
             model.train();
             using var scope = NewDisposeScope();
-            using var optimizer = OptimizerFactory.CreateAdamW(model, new AdamWSettings { LearningRate = 1e-6 });
+            using var optimizer = OptimizerFactory.CreateMultiTensorAdamW(model, new AdamWSettings { LearningRate = 1e-6 });
             var (pairIds, pairMask) = RandomBatch(2 * np, len, config.VocabSize, dev, seed: 4);
             var times = Measure(repeats, warmup, () => Step(model, optimizer, pairIds, pairMask, dev));
             Print(head, "bt_step_lora", np, times, np, "pairs_per_s");
@@ -100,7 +100,7 @@ internal static class RewardComparison
     }
 
     /// <summary>One BT step on pre-tokenized pairs: the first half of the rows are chosen, the second rejected.</summary>
-    public static double Step(RewardModel model, AdamW optimizer, Tensor ids, Tensor mask, Device device)
+    public static double Step(RewardModel model, optim.Optimizer optimizer, Tensor ids, Tensor mask, Device device)
     {
         using var scope = NewDisposeScope();
         optimizer.zero_grad();

@@ -90,7 +90,7 @@ internal static class OpCountReport
             }
 
             model.train();
-            using var optimizer = OptimizerFactory.CreateAdamW(model, new AdamWSettings { LearningRate = 1e-6 });
+            using var optimizer = OptimizerFactory.CreateMultiTensorAdamW(model, new AdamWSettings { LearningRate = 1e-6 });
             var (pIds, pMask) = RewardComparison.RandomBatch(2 * pairs, length, config.VocabSize, dev, seed: 4);
             var trainable = model.TrainableParameters().Select(p => p.Parameter).ToList();
             for (int warm = 0; warm < 2; warm++) RewardComparison.Step(model, optimizer, pIds, pMask, dev);
@@ -111,7 +111,16 @@ internal static class OpCountReport
             Print(head, what + "_forward_loss", f, extra);
             Print(head, what + "_backward", b, extra);
             Print(head, what + "_clip", c, extra);
-            Print(head, what + "_adamw", o, extra);
+            Print(head, what + "_adamw", o, extra + string.Create(CultureInfo.InvariantCulture, $",\"optimizer\":\"MultiTensorAdamW\",\"flat_buffers\":{optimizer.BufferCount}"));
+
+            // TorchSharp's per-parameter AdamW over the same parameters and gradients, for comparison (not used by the trainers).
+            using (var reference = OptimizerFactory.CreateAdamW(trainable, new AdamWSettings { LearningRate = 1e-6 }))
+            {
+                reference.step();
+                var r = OpCounter.Measure(() => { reference.step(); BenchModels.Synchronize(dev); });
+                Print(head, what + "_adamw_reference", r, extra + ",\"optimizer\":\"TorchSharp AdamW\"");
+            }
+
             Print(head, what, new OpCount(f.Tensors + b.Tensors + c.Tensors + o.Tensors, f.Syncs + b.Syncs + c.Syncs + o.Syncs, f.Milliseconds + b.Milliseconds + c.Milliseconds + o.Milliseconds), extra);
         }
 

@@ -16,7 +16,8 @@ namespace Plus.Baselines.Dpl;
 /// <see cref="StepsTaken"/>; split the batch into micro-batches of <see cref="MicroBatchSize"/> pairs, each scored
 /// chosen and rejected in one forward, its loss (<see cref="DplMath.Loss"/>) weighted by its share of the batch; stop
 /// with <see cref="NonFiniteLossException"/> on a NaN/∞ loss or gradient norm before any weight changes; clip to
-/// <see cref="MaxGradNorm"/>; AdamW step. With micro-batches the categorical entropy bonus is taken on each
+/// <see cref="MaxGradNorm"/>; AdamW step (the shared <see cref="GuardedOptimizerStep"/> with its
+/// <see cref="MultiTensorAdamW"/>). With micro-batches the categorical entropy bonus is taken on each
 /// micro-batch's mean distribution.</para>
 /// <para>The optimizer covers <see cref="DplRewardModel.TrainableParameters"/> in one group (a weight decay, when set,
 /// applies to all of them). <see cref="Save"/>/<see cref="Load"/> write and read those parameters and the optimizer
@@ -27,7 +28,7 @@ public sealed class DplStep : IDisposable
     /// <summary>The default stage name in progress reports and errors: <c>dpl-train</c>.</summary>
     public const string DefaultStage = "dpl-train";
 
-    private readonly AdamW _optimizer;
+    private readonly GuardedOptimizerStep _update;
     private readonly IReadOnlyList<(string Name, Parameter Parameter)> _trainable;
 
     /// <summary>Creates the step over the model's trainable parameters.</summary>
@@ -44,36 +45,46 @@ public sealed class DplStep : IDisposable
         if (!(maxGradNorm > 0)) throw new ArgumentOutOfRangeException(nameof(maxGradNorm), maxGradNorm, "The gradient clipping norm must be positive.");
         ArgumentOutOfRangeException.ThrowIfNegative(microBatchSize);
         Model = model;
-        Schedule = schedule;
-        MaxGradNorm = maxGradNorm;
         MicroBatchSize = microBatchSize;
         _trainable = model.TrainableParameters();
-        _optimizer = OptimizerFactory.CreateAdamW(_trainable.Select(p => p.Parameter), optimizer with { LearningRate = schedule.PeakLearningRate });
+        _update = new GuardedOptimizerStep(_trainable.Select(p => p.Parameter), optimizer, schedule, DefaultStage, maxGradNorm);
     }
 
     /// <summary>The model being trained.</summary>
     public DplRewardModel Model { get; }
 
-    /// <summary>The optimizer (AdamW over the trainable parameters).</summary>
-    public optim.Optimizer Optimizer => _optimizer;
+    /// <summary>The optimizer (<see cref="MultiTensorAdamW"/> over the trainable parameters).</summary>
+    public optim.Optimizer Optimizer => _update.Optimizer;
 
     /// <summary>The learning-rate schedule.</summary>
-    public LearningRateSchedule Schedule { get; }
+    public LearningRateSchedule Schedule => _update.Schedule;
 
     /// <summary>The clipping norm.</summary>
-    public double MaxGradNorm { get; }
+    public double MaxGradNorm => _update.MaxGradNorm;
 
     /// <summary>Pairs per forward (0: the whole batch).</summary>
     public int MicroBatchSize { get; }
 
     /// <summary>Optimizer steps taken so far; set it when resuming.</summary>
-    public int StepsTaken { get; set; }
+    public int StepsTaken
+    {
+        get => _update.StepsTaken;
+        set => _update.StepsTaken = value;
+    }
 
     /// <summary>The checkpoint named by a <see cref="NonFiniteLossException"/> as the last good one.</summary>
-    public string? LastGoodCheckpoint { get; set; }
+    public string? LastGoodCheckpoint
+    {
+        get => _update.LastGoodCheckpoint;
+        set => _update.LastGoodCheckpoint = value;
+    }
 
     /// <summary>The stage named in errors (default <see cref="DefaultStage"/>).</summary>
-    public string StageName { get; init; } = DefaultStage;
+    public string StageName
+    {
+        get => _update.StageName;
+        init => _update.StageName = value;
+    }
 
     /// <summary>Trains on one batch (see the class remarks). Puts the model in train mode.</summary>
     /// <param name="batch">The pairs with their conditioning (at least one; DPL normally uses <see cref="UserConditioning.None"/>).</param>
@@ -86,8 +97,7 @@ public sealed class DplStep : IDisposable
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Count == 0) throw new ArgumentException("A batch needs at least one pair.", nameof(batch));
         Model.Train();
-        _optimizer.zero_grad();
-        double lr = Schedule.Apply(_optimizer, StepsTaken);
+        double lr = _update.Begin();
         int micro = MicroBatchSize == 0 ? batch.Count : MicroBatchSize;
         int truncated = 0;
         using var totals = zeros(3, ScalarType.Float32, Model.Base.Model.Device);
@@ -106,13 +116,7 @@ public sealed class DplStep : IDisposable
 
         var host = totals.cpu().data<float>().ToArray();
         double loss = host[0], correct = host[1], probability = host[2];
-        LossGuard.ThrowIfNotFinite(loss, StepsTaken + 1, StageName, LastGoodCheckpoint, "dpl_loss");
-        cancellationToken.ThrowIfCancellationRequested();
-        double norm = GradientClipping.ClipByGlobalNorm(_trainable.Select(p => p.Parameter), MaxGradNorm);
-        LossGuard.ThrowIfNotFinite(norm, StepsTaken + 1, StageName, LastGoodCheckpoint, "grad_norm");
-        _optimizer.step();
-        _optimizer.zero_grad();
-        StepsTaken++;
+        double norm = _update.Complete(loss, "dpl_loss", cancellationToken);
         return new DplStepResult(StepsTaken, loss, correct / batch.Count, probability / batch.Count, norm, lr, batch.Count, truncated);
     }
 
@@ -134,7 +138,7 @@ public sealed class DplStep : IDisposable
             ["num_labels"] = Model.Options.Outputs.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         ParameterFile.Write(writer.GetPath(TrainableFile(name)), _trainable, metadata);
-        writer.SaveOptimizer(name, _optimizer);
+        _update.Save(writer, name);
     }
 
     /// <summary>
@@ -151,11 +155,11 @@ public sealed class DplStep : IDisposable
         string path = reader.GetPath(TrainableFile(name));
         if (!File.Exists(path)) throw new InvalidDataException($"Checkpoint '{reader.Directory}' has no '{TrainableFile(name)}'.");
         ParameterFile.Read(path, _trainable);
-        reader.LoadOptimizer(name, _optimizer);
+        _update.Load(reader, name);
     }
 
     /// <inheritdoc />
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose() => _update.Dispose();
 
     private static string TrainableFile(string name) => name + ".trainable.safetensors";
 }

@@ -16,7 +16,7 @@ namespace Plus.Baselines.Vpl;
 /// embeddings come from the cache); loss <c>mean(softplus(r_r − r_c)) + w·anneal(step)·KL</c> with w
 /// <see cref="VplOptions.KlWeight"/> and <see cref="Annealer"/>; stop with <see cref="NonFiniteLossException"/> on a
 /// NaN/∞ loss or gradient norm before any weight changes; clip to <see cref="MaxGradNorm"/>; AdamW step over the
-/// network's parameters only.</para>
+/// network's parameters only (the shared <see cref="GuardedOptimizerStep"/> with its <see cref="MultiTensorAdamW"/>).</para>
 /// <para>The annealer's cycle is <c>⌈TotalSteps / AnnealCycles⌉</c> steps of the schedule. ε comes from a generator
 /// seeded with <see cref="VplOptions.Seed"/>; its state is not saved, so a resumed run draws different noise.
 /// Not thread-safe. Disposing disposes the optimizer and the generator, not the model.</para>
@@ -26,8 +26,7 @@ public sealed class VplStep : IDisposable
     /// <summary>The default stage name in progress reports and errors: <c>vpl-train</c>.</summary>
     public const string DefaultStage = "vpl-train";
 
-    private readonly AdamW _optimizer;
-    private readonly IReadOnlyList<(string Name, Parameter Parameter)> _trainable;
+    private readonly GuardedOptimizerStep _update;
     private readonly Generator _noise;
 
     /// <summary>Creates the step over the network's parameters.</summary>
@@ -59,11 +58,8 @@ public sealed class VplStep : IDisposable
 
         Model = model;
         Options = options;
-        Schedule = schedule;
-        MaxGradNorm = maxGradNorm;
         Annealer = new CyclicCosineAnnealer(Math.Max(1, (schedule.TotalSteps + options.AnnealCycles - 1) / options.AnnealCycles), options.AnnealBaseline);
-        _trainable = model.Network.NamedParameters();
-        _optimizer = OptimizerFactory.CreateAdamW(model.Network, optimizer with { LearningRate = schedule.PeakLearningRate });
+        _update = new GuardedOptimizerStep(model.Network, optimizer, schedule, DefaultStage, maxGradNorm);
         _noise = new Generator(unchecked((ulong)options.Seed), CPU);
     }
 
@@ -76,23 +72,35 @@ public sealed class VplStep : IDisposable
     /// <summary>The KL annealing schedule.</summary>
     public CyclicCosineAnnealer Annealer { get; }
 
-    /// <summary>The optimizer (AdamW over the network's parameters).</summary>
-    public optim.Optimizer Optimizer => _optimizer;
+    /// <summary>The optimizer (<see cref="MultiTensorAdamW"/> over the network's parameters).</summary>
+    public optim.Optimizer Optimizer => _update.Optimizer;
 
     /// <summary>The learning-rate schedule.</summary>
-    public LearningRateSchedule Schedule { get; }
+    public LearningRateSchedule Schedule => _update.Schedule;
 
     /// <summary>The clipping norm.</summary>
-    public double MaxGradNorm { get; }
+    public double MaxGradNorm => _update.MaxGradNorm;
 
     /// <summary>Optimizer steps taken so far; set it when resuming.</summary>
-    public int StepsTaken { get; set; }
+    public int StepsTaken
+    {
+        get => _update.StepsTaken;
+        set => _update.StepsTaken = value;
+    }
 
     /// <summary>The checkpoint named by a <see cref="NonFiniteLossException"/> as the last good one.</summary>
-    public string? LastGoodCheckpoint { get; set; }
+    public string? LastGoodCheckpoint
+    {
+        get => _update.LastGoodCheckpoint;
+        set => _update.LastGoodCheckpoint = value;
+    }
 
     /// <summary>The stage named in errors (default <see cref="DefaultStage"/>).</summary>
-    public string StageName { get; init; } = DefaultStage;
+    public string StageName
+    {
+        get => _update.StageName;
+        init => _update.StageName = value;
+    }
 
     /// <summary>Trains on one batch (see the class remarks).</summary>
     /// <param name="batch">The pairs, each conditioned on its user's context (at least one pair).</param>
@@ -106,8 +114,7 @@ public sealed class VplStep : IDisposable
         if (batch.Count == 0) throw new ArgumentException("A batch needs at least one pair.", nameof(batch));
         cancellationToken.ThrowIfCancellationRequested();
         Model.Network.train();
-        _optimizer.zero_grad();
-        double lr = Schedule.Apply(_optimizer, StepsTaken);
+        double lr = _update.Begin();
         double klWeight = Options.KlWeight * Annealer.At(StepsTaken);
         double[] host;
         using (var scope = NewDisposeScope())
@@ -121,13 +128,7 @@ public sealed class VplStep : IDisposable
             host = stack([loss.detach(), bt.detach(), kl.detach(), correct]).to(ScalarType.Float64).cpu().data<double>().ToArray();
         }
 
-        LossGuard.ThrowIfNotFinite(host[0], StepsTaken + 1, StageName, LastGoodCheckpoint, "vpl_loss");
-        cancellationToken.ThrowIfCancellationRequested();
-        double norm = GradientClipping.ClipByGlobalNorm(_trainable.Select(p => p.Parameter), MaxGradNorm);
-        LossGuard.ThrowIfNotFinite(norm, StepsTaken + 1, StageName, LastGoodCheckpoint, "grad_norm");
-        _optimizer.step();
-        _optimizer.zero_grad();
-        StepsTaken++;
+        double norm = _update.Complete(host[0], "vpl_loss", cancellationToken);
         return new VplStepResult(StepsTaken, host[0], host[1], host[2], klWeight, host[3] / batch.Count, norm, lr, batch.Count);
     }
 
@@ -142,7 +143,7 @@ public sealed class VplStep : IDisposable
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Model.Network.Save(writer.GetPath(TrainableFile(name)));
-        writer.SaveOptimizer(name, _optimizer);
+        _update.Save(writer, name);
     }
 
     /// <summary>Restores the network's parameters and the optimizer state saved by <see cref="Save"/>.</summary>
@@ -156,13 +157,13 @@ public sealed class VplStep : IDisposable
         string path = reader.GetPath(TrainableFile(name));
         if (!File.Exists(path)) throw new InvalidDataException($"Checkpoint '{reader.Directory}' has no '{TrainableFile(name)}'.");
         Model.Network.Load(path);
-        reader.LoadOptimizer(name, _optimizer);
+        _update.Load(reader, name);
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        _optimizer.Dispose();
+        _update.Dispose();
         _noise.Dispose();
     }
 

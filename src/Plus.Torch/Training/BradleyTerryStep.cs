@@ -16,8 +16,9 @@ namespace Plus.Torch.Training;
 /// <see cref="StepsTaken"/>; split the batch into micro-batches of <see cref="MicroBatchSize"/> pairs (gradient
 /// accumulation), each scored chosen and rejected in one forward, its loss weighted by its share of the batch so the
 /// gradient is that of the batch mean; stop with <see cref="NonFiniteLossException"/> on a NaN/∞ loss or gradient
-/// norm before any weight changes; clip to <see cref="MaxGradNorm"/>; AdamW step. Loss and accuracy are summed on the
-/// device and read once per step (no host sync per micro-batch).</para>
+/// norm before any weight changes; clip to <see cref="MaxGradNorm"/>; AdamW step (<see cref="MultiTensorAdamW"/>, through
+/// the shared <see cref="GuardedOptimizerStep"/>). Loss and accuracy are summed on the device and read once per step
+/// (no host sync per micro-batch).</para>
 /// <para><b>Token budget.</b> With <see cref="MaxTokensPerMicroBatch"/> set, the batch is encoded once, its pairs are
 /// sorted by length (longest first) and cut into micro-batches whose padded size, 2 × pairs × longest sequence, stays
 /// within the budget (and within <see cref="MicroBatchSize"/> pairs when that is set too); a pair longer than the budget
@@ -33,7 +34,7 @@ public sealed class BradleyTerryStep : IDisposable
     /// <summary>The default stage name in progress reports and errors: <c>bt-train</c>.</summary>
     public const string DefaultStage = "bt-train";
 
-    private readonly AdamW _optimizer;
+    private readonly GuardedOptimizerStep _update;
     private readonly List<(string Name, Parameter Parameter)> _trainable;
 
     /// <summary>Creates the step over the model's trainable parameters.</summary>
@@ -51,24 +52,22 @@ public sealed class BradleyTerryStep : IDisposable
         if (!(maxGradNorm > 0)) throw new ArgumentOutOfRangeException(nameof(maxGradNorm), maxGradNorm, "The gradient clipping norm must be positive.");
         ArgumentOutOfRangeException.ThrowIfNegative(microBatchSize);
         Model = model;
-        Schedule = schedule;
-        MaxGradNorm = maxGradNorm;
         MicroBatchSize = microBatchSize;
         _trainable = [.. model.Model.TrainableParameters()];
-        _optimizer = OptimizerFactory.CreateAdamW(model.Model, optimizer with { LearningRate = schedule.PeakLearningRate });
+        _update = new GuardedOptimizerStep(model.Model, optimizer, schedule, DefaultStage, maxGradNorm);
     }
 
     /// <summary>The model being trained.</summary>
     public ConditionedRewardModel Model { get; }
 
-    /// <summary>The optimizer (AdamW over the trainable parameters).</summary>
-    public optim.Optimizer Optimizer => _optimizer;
+    /// <summary>The optimizer (<see cref="MultiTensorAdamW"/> over the trainable parameters).</summary>
+    public optim.Optimizer Optimizer => _update.Optimizer;
 
     /// <summary>The learning-rate schedule.</summary>
-    public LearningRateSchedule Schedule { get; }
+    public LearningRateSchedule Schedule => _update.Schedule;
 
     /// <summary>The clipping norm.</summary>
-    public double MaxGradNorm { get; }
+    public double MaxGradNorm => _update.MaxGradNorm;
 
     /// <summary>Pairs per forward (0: the whole batch).</summary>
     public int MicroBatchSize { get; }
@@ -97,13 +96,25 @@ public sealed class BradleyTerryStep : IDisposable
     internal long LastPeakTokens { get; private set; }
 
     /// <summary>Optimizer steps taken so far; set it when resuming.</summary>
-    public int StepsTaken { get; set; }
+    public int StepsTaken
+    {
+        get => _update.StepsTaken;
+        set => _update.StepsTaken = value;
+    }
 
     /// <summary>The checkpoint named by a <see cref="NonFiniteLossException"/> as the last good one.</summary>
-    public string? LastGoodCheckpoint { get; set; }
+    public string? LastGoodCheckpoint
+    {
+        get => _update.LastGoodCheckpoint;
+        set => _update.LastGoodCheckpoint = value;
+    }
 
     /// <summary>The stage named in errors (default <see cref="DefaultStage"/>).</summary>
-    public string StageName { get; init; } = DefaultStage;
+    public string StageName
+    {
+        get => _update.StageName;
+        init => _update.StageName = value;
+    }
 
     /// <summary>Trains on one batch (see the class remarks). Puts the model in train mode.</summary>
     /// <param name="batch">The pairs with their conditioning (at least one).</param>
@@ -116,8 +127,7 @@ public sealed class BradleyTerryStep : IDisposable
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Count == 0) throw new ArgumentException("A batch needs at least one pair.", nameof(batch));
         Model.Model.train();
-        _optimizer.zero_grad();
-        double lr = Schedule.Apply(_optimizer, StepsTaken);
+        double lr = _update.Begin();
         int truncated = 0;
         // Loss, correct pairs and margin accumulate on the device; one host sync reads them before the update.
         using var totals = zeros(3, ScalarType.Float32, Model.Model.Device);
@@ -144,14 +154,7 @@ public sealed class BradleyTerryStep : IDisposable
 
         var host = HostReads.ToArray<float>(totals);
         double loss = host[0], correct = host[1], margin = host[2];
-        LossGuard.ThrowIfNotFinite(loss, StepsTaken + 1, StageName, LastGoodCheckpoint, "bt_loss");
-        cancellationToken.ThrowIfCancellationRequested();
-        double norm = GradientClipping.ClipByGlobalNorm(_trainable.Select(p => p.Parameter), MaxGradNorm);
-        HostReads.Note(); // clip_grad_norm_ returns the norm as a double: one more synchronisation.
-        LossGuard.ThrowIfNotFinite(norm, StepsTaken + 1, StageName, LastGoodCheckpoint, "grad_norm");
-        _optimizer.step();
-        _optimizer.zero_grad();
-        StepsTaken++;
+        double norm = _update.Complete(loss, "bt_loss", cancellationToken);
         return new BradleyTerryStepResult(StepsTaken, loss, correct / batch.Count, margin / batch.Count, norm, lr, batch.Count, truncated);
     }
 
@@ -166,7 +169,7 @@ public sealed class BradleyTerryStep : IDisposable
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         SafetensorsWriter.Write(writer.GetPath(TrainableFile(name)), _trainable.Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Parameter)));
-        writer.SaveOptimizer(name, _optimizer);
+        _update.Save(writer, name);
     }
 
     /// <summary>
@@ -210,11 +213,11 @@ public sealed class BradleyTerryStep : IDisposable
             foreach (var (_, value) in fresh) value.Dispose();
         }
 
-        reader.LoadOptimizer(name, _optimizer);
+        _update.Load(reader, name);
     }
 
     /// <inheritdoc />
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose() => _update.Dispose();
 
     /// <summary>Backward of one micro-batch's loss weighted by its share of the batch; sums loss, correct pairs and margin into <paramref name="totals"/>.</summary>
     private static void Accumulate(Tensor loss, Tensor chosen, Tensor rejected, double share, Tensor totals)

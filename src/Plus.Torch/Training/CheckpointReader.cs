@@ -74,9 +74,10 @@ public sealed class CheckpointReader
     public void LoadOptimizer(string name, optim.Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        if (optimizer is not OptimizerHelper helper)
+        var helper = optimizer as OptimizerHelper;
+        if (helper is null && optimizer is not MultiTensorAdamW)
         {
-            throw new NotSupportedException($"Optimizer '{optimizer.GetType().Name}' cannot load state: it does not derive from OptimizerHelper.");
+            throw new NotSupportedException($"Optimizer '{optimizer.GetType().Name}' cannot load state: it is neither a MultiTensorAdamW nor derives from OptimizerHelper.");
         }
 
         string path = RequireFile(CheckpointFiles.Optimizer(name));
@@ -84,9 +85,10 @@ public sealed class CheckpointReader
         {
             using var stream = File.OpenRead(path);
             using var reader = new BinaryReader(stream);
-            helper.load_state_dict(reader);
+            if (optimizer is MultiTensorAdamW multiTensor) multiTensor.LoadState(reader);
+            else helper!.load_state_dict(reader);
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or IndexOutOfRangeException)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or IndexOutOfRangeException or InvalidDataException)
         {
             throw new InvalidDataException($"Checkpoint file '{path}' does not match optimizer '{optimizer.GetType().Name}': {ex.Message}", ex);
         }

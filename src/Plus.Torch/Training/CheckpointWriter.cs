@@ -36,11 +36,20 @@ public sealed class CheckpointWriter
 
     /// <summary>Saves an optimizer's state (per-parameter moments and step counts, group options) as <c>NAME.optimizer.bin</c>.</summary>
     /// <param name="name">The optimizer's name in the checkpoint.</param>
-    /// <param name="optimizer">A TorchSharp optimizer built on <c>OptimizerHelper</c> (all built-in ones are).</param>
+    /// <param name="optimizer">A <see cref="MultiTensorAdamW"/> (written in TorchSharp AdamW's format) or a TorchSharp
+    /// optimizer built on <c>OptimizerHelper</c> (all built-in ones are).</param>
     /// <exception cref="NotSupportedException">The optimizer cannot serialize its state.</exception>
     public void SaveOptimizer(string name, optim.Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
+        if (optimizer is MultiTensorAdamW multiTensor)
+        {
+            using var file = File.Create(GetPath(CheckpointFiles.Optimizer(name)));
+            using var binary = new BinaryWriter(file);
+            multiTensor.SaveState(binary);
+            return;
+        }
+
         if (optimizer is not OptimizerHelper helper)
         {
             throw new NotSupportedException($"Optimizer '{optimizer.GetType().Name}' cannot save its state: it does not derive from OptimizerHelper.");

@@ -229,8 +229,8 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
         private readonly IReadOnlyList<PreferenceExample>? _eval;
         private readonly BradleyTerryStep _rmStep;
         private readonly IKlController _kl;
-        private readonly AdamW? _actorOptimizer;
-        private readonly AdamW? _criticOptimizer;
+        private readonly MultiTensorAdamW? _actorOptimizer;
+        private readonly MultiTensorAdamW? _criticOptimizer;
         private readonly PpoUpdater? _ppo;
         private readonly LearningRateSchedule? _actorSchedule;
         private readonly LearningRateSchedule? _criticSchedule;
@@ -254,8 +254,8 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
                 trainer._critic ??= ValueModel.FromRewardModel(trainer._rewardModel.Model);
                 var actorParams = trainer._adapter.Parameters.ToList();
                 var criticParams = trainer._critic.parameters().Where(p => p.requires_grad).ToList();
-                _actorOptimizer = OptimizerFactory.CreateAdamW(actorParams, new AdamWSettings { LearningRate = o.ActorLearningRate });
-                _criticOptimizer = OptimizerFactory.CreateAdamW(criticParams, new AdamWSettings { LearningRate = o.CriticLearningRate });
+                _actorOptimizer = OptimizerFactory.CreateMultiTensorAdamW(actorParams, new AdamWSettings { LearningRate = o.ActorLearningRate });
+                _criticOptimizer = OptimizerFactory.CreateMultiTensorAdamW(criticParams, new AdamWSettings { LearningRate = o.CriticLearningRate });
                 _actorSchedule = new LearningRateSchedule(o.ActorLearningRate, totalSteps, o.WarmupFraction, o.MinLearningRateRatio);
                 _criticSchedule = new LearningRateSchedule(o.CriticLearningRate, totalSteps, o.WarmupFraction, o.MinLearningRateRatio);
                 _ppo = new PpoUpdater(trainer._summarizerModel, trainer._adapter.DisableAdapter, trainer._critic, _actorOptimizer, actorParams, _criticOptimizer, criticParams,
