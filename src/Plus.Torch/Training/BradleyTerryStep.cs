@@ -19,7 +19,9 @@ namespace Plus.Torch.Training;
 /// norm before any weight changes; clip to <see cref="MaxGradNorm"/>; AdamW step (<see cref="MultiTensorAdamW"/>, through
 /// the shared <see cref="GuardedOptimizerStep"/>). Loss and accuracy are summed on the device and read once per step
 /// (no host sync per micro-batch).</para>
-/// <para><b>Token budget.</b> With <see cref="MaxTokensPerMicroBatch"/> set, the batch is encoded once, its pairs are
+/// <para><b>Token budget.</b> With <see cref="MaxTokensPerMicroBatch"/> set, the batch is encoded once; a batch whose
+/// padded size fits the budget (and <see cref="MicroBatchSize"/>) runs as one forward in batch order, exactly the
+/// unbudgeted step; a larger one has its pairs
 /// sorted by length (longest first) and cut into micro-batches whose padded size, 2 × pairs × longest sequence, stays
 /// within the budget (and within <see cref="MicroBatchSize"/> pairs when that is set too); a pair longer than the budget
 /// on its own forms a micro-batch alone; the ids and masks of all micro-batches go to the device in one copy. Activation memory is then bounded by the budget instead of by the batch's
@@ -252,17 +254,24 @@ public sealed class BradleyTerryStep : IDisposable
         }
 
         int Length(int pair) => Math.Max(encodings[pair].TokenIds.Count, encodings[n + pair].TokenIds.Count);
-        var order = Enumerable.Range(0, n).OrderByDescending(Length).ThenBy(i => i).ToArray();
         int maxPairs = MicroBatchSize == 0 ? n : MicroBatchSize;
+        // A batch within the budget stays whole and in batch order: the same forward as without a budget, bit for bit.
+        bool whole = maxPairs >= n && 2L * n * Enumerable.Range(0, n).Max(Length) <= MaxTokensPerMicroBatch;
+        var order = whole ? Enumerable.Range(0, n).ToArray() : Enumerable.Range(0, n).OrderByDescending(Length).ThenBy(i => i).ToArray();
 
-        // Plan the cuts: sorted longest first, so the first pair of a cut sets its padded width.
+        // Plan the cuts: each cut is padded to its widest pair.
         var cuts = new List<(int Start, int Count, int Width, long Offset)>();
         long offset = 0;
         for (int start = 0; start < n;)
         {
             int width = Length(order[start]);
             int count = 1;
-            while (start + count < n && count < maxPairs && 2L * (count + 1) * width <= MaxTokensPerMicroBatch) count++;
+            // Sorted longest first the first pair sets the width; a whole batch in batch order takes its widest pair.
+            while (start + count < n && count < maxPairs && 2L * (count + 1) * Math.Max(width, Length(order[start + count])) <= MaxTokensPerMicroBatch)
+            {
+                width = Math.Max(width, Length(order[start + count]));
+                count++;
+            }
             cuts.Add((start, count, width, offset));
             offset += 2L * count * width;
             start += count;

@@ -247,7 +247,7 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             _notices = new ProgressReporter(trainer.Name.ToLowerInvariant(), totalSteps, progress, trainer._logger);
             var o = trainer._options;
             var rmSchedule = new LearningRateSchedule(o.RewardLearningRate, totalSteps, o.WarmupFraction, o.MinLearningRateRatio);
-            _rmStep = new BradleyTerryStep(trainer._rewardModel, new AdamWSettings { LearningRate = o.RewardLearningRate }, rmSchedule) { StageName = "plus-reward-model" };
+            _rmStep = new BradleyTerryStep(trainer._rewardModel, new AdamWSettings { LearningRate = o.RewardLearningRate }, rmSchedule) { StageName = "plus-reward-model", MaxTokensPerMicroBatch = o.RewardMaxTokensPerMicroBatch };
             _kl = o.AdaptiveKl ? new AdaptiveKlController(o.KlCoefficient, o.TargetKl, o.KlHorizon) : new FixedKlController(o.KlCoefficient);
             if (trainer._adapter is not null)
             {

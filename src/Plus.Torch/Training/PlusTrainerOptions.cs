@@ -34,6 +34,15 @@ public sealed class PlusTrainerOptions : IValidatableOptions
     [Range(1, 100_000)]
     public int RewardMiniBatchSize { get; set; } = 32;
 
+    /// <summary>
+    /// Most padded tokens per reward-model forward in the reward-model update
+    /// (<see cref="BradleyTerryStep.MaxTokensPerMicroBatch"/>; default
+    /// <see cref="BradleyTerryOptions.DefaultMaxTokensPerMicroBatch"/>, 0 = off): bounds the update's activation memory on
+    /// long texts; a mini-batch within it runs whole, exactly as without a budget.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int RewardMaxTokensPerMicroBatch { get; set; } = BradleyTerryOptions.DefaultMaxTokensPerMicroBatch;
+
     /// <summary>The largest number of summary tokens (paper: 256; tiny default 24).</summary>
     [Range(1, 4096)]
     public int MaxSummaryTokens { get; set; } = 24;

@@ -56,6 +56,46 @@ public class BradleyTerryTokenBudgetTests
     }
 
     [Fact]
+    public void A_batch_within_the_budget_runs_whole_and_equals_the_unbudgeted_step_bit_for_bit()
+    {
+        var pairs = MixedPairs(7);
+        using var a = RewardFixture.TinyModel(seed: 5);
+        using var b = RewardFixture.TinyModel(seed: 5);
+        int budget = 2 * pairs.Count * LongestPair(a, pairs); // exactly the batch's padded size
+        var schedule = new LearningRateSchedule(1e-2, 10, warmupFraction: 0);
+        using var plain = new BradleyTerryStep(a, new AdamWSettings(), schedule);
+        using var budgeted = new BradleyTerryStep(b, new AdamWSettings(), schedule) { MaxTokensPerMicroBatch = budget };
+        for (int step = 0; step < 3; step++)
+        {
+            var ra = plain.Step(pairs);
+            var rb = budgeted.Step(pairs);
+            Assert.Equal(1, budgeted.LastMicroBatches);
+            Assert.Equal(ra.Loss, rb.Loss);
+            Assert.Equal(ra.Margin, rb.Margin);
+            Assert.Equal(ra.GradientNorm, rb.GradientNorm);
+        }
+
+        var pa = a.Model.parameters().ToList();
+        var pb = b.Model.parameters().ToList();
+        for (int i = 0; i < pa.Count; i++) Assert.True(pa[i].eq(pb[i]).all().item<bool>(), $"parameter {i} differs by {(pa[i] - pb[i]).abs().max().item<float>()}");
+
+        // One token less and the batch is cut (sorted, so no longer in batch order).
+        using var c = RewardFixture.TinyModel(seed: 5);
+        using var cut = new BradleyTerryStep(c, new AdamWSettings(), schedule) { MaxTokensPerMicroBatch = budget - 1 };
+        cut.Step(pairs);
+        Assert.True(cut.LastMicroBatches > 1);
+    }
+
+    [Fact]
+    public void The_trainer_options_carry_a_default_budget_and_validate_it()
+    {
+        Assert.Equal(32_768, new BradleyTerryOptions().MaxTokensPerMicroBatch);
+        Assert.Equal(32_768, new PlusTrainerOptions().RewardMaxTokensPerMicroBatch);
+        var errors = new BradleyTerryOptions { MaxTokensPerMicroBatch = -1 }.Validate();
+        Assert.Contains(errors, e => e.Contains("MaxTokensPerMicroBatch", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Sorting_by_length_needs_fewer_forwards_than_batch_order()
     {
         var pairs = MixedPairs(9);
