@@ -151,7 +151,18 @@ public sealed class CheckpointStore
         }
 
         if (replaced is not null) TryDeleteDirectory(replaced);
-        AtomicFile.WriteAllText(Path.Combine(RootDirectory, CheckpointFiles.LatestPointer), name + "\n");
+        string pointer = Path.Combine(RootDirectory, CheckpointFiles.LatestPointer);
+        try
+        {
+            AtomicFile.WriteAllText(pointer, name + "\n");
+        }
+        catch (IOException e)
+        {
+            // The checkpoint is complete; the pointer (written atomically) still names the previous one, which
+            // LatestPath then returns: a resume repeats the steps since, and replaces this checkpoint.
+            throw new IOException($"Checkpoint '{final}' was written, but updating '{pointer}' failed: {e.Message} It still names the previous checkpoint.", e);
+        }
+
         Prune(final);
         return final;
     }

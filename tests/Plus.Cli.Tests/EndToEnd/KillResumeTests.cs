@@ -49,6 +49,30 @@ public class KillResumeTests
         if (Directory.Exists(model)) Assert.True(File.Exists(Path.Combine(model, "plus.json")), $"{when}: '{model}' exists without plus.json");
     }
 
+    /// <summary>Every tensor of every safetensors file of the two saved models is within 1e-6 of the other's.</summary>
+    private static void AssertSameWeights(string expectedModel, string actualModel, int kills)
+    {
+        var files = Directory.EnumerateFiles(expectedModel, "*.safetensors", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(expectedModel, f)).Order().ToList();
+        Assert.NotEmpty(files);
+        Assert.Equal(files, Directory.EnumerateFiles(actualModel, "*.safetensors", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(actualModel, f)).Order());
+        foreach (var file in files)
+        {
+            using var expected = Plus.Torch.Checkpoints.SafetensorsFile.Open(Path.Combine(expectedModel, file));
+            using var actual = Plus.Torch.Checkpoints.SafetensorsFile.Open(Path.Combine(actualModel, file));
+            Assert.Equal(expected.Tensors.Keys.Order(), actual.Tensors.Keys.Order());
+            foreach (var name in expected.Tensors.Keys)
+            {
+                using var scope = TorchSharp.torch.NewDisposeScope();
+                var e = expected.ReadTensor(name, TorchSharp.torch.ScalarType.Float64);
+                var a = actual.ReadTensor(name, TorchSharp.torch.ScalarType.Float64);
+                Assert.Equal(e.shape, a.shape);
+                if (e.numel() == 0) continue;
+                double diff = e.sub(a).abs().max().item<double>();
+                Assert.True(diff <= 1e-6, $"{file} {name}: differs by {diff} after {kills} kills");
+            }
+        }
+    }
+
     private static async Task<List<double>> PredictAsync(string run, string data)
     {
         var predicted = await PlusTool.RunAsync("predict", "--model", run, "--data", data);
@@ -61,25 +85,28 @@ public class KillResumeTests
     [Trait("Category", "Slow")]
     public Task Sigkill_at_seeded_points_then_resume_gives_the_uninterrupted_model_and_metrics() =>
         // 30 steps, checkpoints at 10, 20 and 30 (PLUS-untrained's default cadence); a kill up to 0.8 s after one.
-        KillAndResumeAsync("PLUS-untrained", [], maxDelayMs: 800, seed: 13);
+        KillAndResumeAsync("PLUS-untrained", [], trainExamples: 60, maxDelayMs: 800, seed: 13, compareWeightsInProcess: false);
 
     [Fact] // Linux and macOS: Process.Kill sends SIGKILL.
     [Trait("Category", "Slow")]
     public Task Sigkill_of_a_Bradley_Terry_run_at_seeded_points_then_resume_gives_the_uninterrupted_model_and_metrics() =>
-        // 30 BTL steps (about 0.13 s each on the tiny model), a checkpoint every 5; a kill up to 0.4 s after one lands
-        // mid-step, mid-checkpoint or, after step 30, while the model is saved.
-        KillAndResumeAsync("BTL", ["--checkpoint-every", "5"], maxDelayMs: 400, seed: 29);
+        // 20 BTL steps (about 0.13 s each on the tiny model), a checkpoint every 4; a kill up to 0.4 s after one lands
+        // mid-step, mid-checkpoint or, after step 20, while the model is saved. The weights are compared in this
+        // process (two fewer tool runs than predicting).
+        KillAndResumeAsync("BTL", ["--checkpoint-every", "4"], trainExamples: 40, maxDelayMs: 400, seed: 29, compareWeightsInProcess: true);
 
     /// <summary>
-    /// Runs <c>plus train</c> on 60 pets examples in batches of 2 (30 steps) once uninterrupted, then in another folder
-    /// killed with SIGKILL three times at seeded points (a random delay after a new checkpoint folder appears), each
-    /// time rerun with <c>--resume</c>, and once more to the end; checks the checkpoints after every kill and compares
-    /// the final metrics line, the predictions and <c>metrics.jsonl</c> with the uninterrupted run's.
+    /// Runs <c>plus train</c> on <paramref name="trainExamples"/> pets examples in batches of 2 once uninterrupted, then
+    /// in another folder killed with SIGKILL three times at seeded points (a random delay after a new checkpoint folder
+    /// appears), each time rerun with <c>--resume</c>, and once more to the end; checks the checkpoints after every kill
+    /// and compares the final metrics line, the model (its predictions through <c>plus predict</c>, or its weights) and
+    /// <c>metrics.jsonl</c> with the uninterrupted run's.
     /// </summary>
-    private static async Task KillAndResumeAsync(string method, string[] extra, int maxDelayMs, int seed)
+    private static async Task KillAndResumeAsync(string method, string[] extra, int trainExamples, int maxDelayMs, int seed, bool compareWeightsInProcess)
     {
+        int totalSteps = trainExamples / 2;
         var data = PlusTool.NewScratchFolder();
-        var prepared = await PlusTool.RunAsync("data", "pets", "--out", data, "--train-examples", "60", "--test-examples", "12");
+        var prepared = await PlusTool.RunAsync("data", "pets", "--out", data, "--train-examples", trainExamples.ToString(CultureInfo.InvariantCulture), "--test-examples", "12");
         Assert.True(prepared.ExitCode == 0, prepared.ToString());
         string train = Path.Combine(data, "train.jsonl");
         string test = Path.Combine(data, "test.jsonl");
@@ -137,16 +164,23 @@ public class KillResumeTests
         Assert.Contains("resuming from checkpoint", finished.Output, StringComparison.Ordinal);
         Assert.Equal(FinalLine(uninterrupted.Output, method), FinalLine(finished.Output, method));
 
-        var expected = await PredictAsync(reference, test);
-        var actual = await PredictAsync(run, test);
-        Assert.Equal(expected.Count, actual.Count);
-        Assert.NotEmpty(expected);
-        for (int i = 0; i < expected.Count; i++)
+        if (compareWeightsInProcess)
         {
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-6, $"example {i}: {expected[i]} uninterrupted, {actual[i]} after {kills} kills");
+            AssertSameWeights(Path.Combine(reference, "model"), Path.Combine(run, "model"), kills);
+        }
+        else
+        {
+            var expected = await PredictAsync(reference, test);
+            var actual = await PredictAsync(run, test);
+            Assert.Equal(expected.Count, actual.Count);
+            Assert.NotEmpty(expected);
+            for (int i = 0; i < expected.Count; i++)
+            {
+                Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-6, $"example {i}: {expected[i]} uninterrupted, {actual[i]} after {kills} kills");
+            }
         }
 
         var steps = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => (int)JsonNode.Parse(l)!["step"]!).ToList();
-        Assert.Equal(Enumerable.Range(1, 30), steps);
+        Assert.Equal(Enumerable.Range(1, totalSteps), steps);
     }
 }
