@@ -31,6 +31,11 @@ if (args.Length > 0 && args[0] == "trained-model-export")
     return Plus.Benchmarks.Interop.TrainedModelExport.Run(args);
 }
 
+if (args.Length > 0 && args[0] == "soak")
+{
+    return Plus.Benchmarks.Diagnostics.SoakRun.Run(args);
+}
+
 if (args.Length > 0 && args[0] == "golden-check")
 {
     return GoldenCheck.Run(args);

@@ -51,6 +51,10 @@ internal static class TrainCommand
         var batchSize = CliOptions.OptionalCount("--batch-size", "Pairs per optimizer step (BTL, ICL, Oracle; default 32), or examples per rollout and reward-model step (PLUS, PLUS-untrained; default 32).", 1);
         var learningRate = new Option<double?>("--lr") { Description = "Peak learning rate of the reward model (default: 5e-4 for models under 50M parameters, else the paper's 9e-6).", HelpName = "X" };
         CliOptions.Validate(learningRate, value => value is { } lr && !(lr > 0 && double.IsFinite(lr)) ? FormattableString.Invariant($"Option '--lr' must be a positive number, found {lr}.") : null);
+        var checkpointEvery = CliOptions.OptionalCount(
+            "--checkpoint-every",
+            FormattableString.Invariant($"Steps between checkpoints, 0 for only at the end and on Ctrl+C (default {TrainableMethods.BradleyTerryCheckpointEvery} for BTL, DPL, VPL, ICL and Oracle, {TrainableMethods.PlusCheckpointEvery} for PLUS and PLUS-untrained)."),
+            0);
         var device = CliOptions.Device("cpu");
         var dtype = CliOptions.DType();
         var output = CliOptions.OutDirectory("The run folder: checkpoints/, metrics.jsonl and the saved model in model/ (a new or empty folder unless --resume).");
@@ -58,7 +62,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a method on preference JSONL into a saved model folder, with checkpoints, metrics and progress; Ctrl+C checkpoints and says how to resume.")
         {
-            method, data, eval, model, domain, seed, epochs, batchSize, learningRate, device, dtype, output, resume,
+            method, data, eval, model, domain, seed, epochs, batchSize, learningRate, checkpointEvery, device, dtype, output, resume,
         };
         command.SetAction((parse, ct) => CliError.RunAsync(parse, async (stdout, stderr, token) =>
         {
@@ -86,6 +90,7 @@ internal static class TrainCommand
                 Epochs = parse.GetValue(epochs),
                 BatchSize = parse.GetValue(batchSize),
                 LearningRate = parse.GetValue(learningRate),
+                CheckpointEvery = parse.GetValue(checkpointEvery),
                 ModelPath = baseModel == "default" ? null : Path.GetFullPath(baseModel),
                 Device = parse.GetValue(device)!,
                 DType = parse.GetValue(dtype)!,

@@ -18,6 +18,9 @@ internal sealed record TrainSettings
     public required string Device { get; init; }
     public required string DType { get; init; }
 
+    /// <summary>Steps between checkpoints (0: only at the end and on interruption); null for the method's default (<see cref="TrainableMethods.BradleyTerryCheckpointEvery"/>, <see cref="TrainableMethods.PlusCheckpointEvery"/>).</summary>
+    public int? CheckpointEvery { get; init; }
+
     /// <summary>The checkpoint root; each method's trainer adds its own sub-folder (<c>checkpoints/BTL</c>).</summary>
     public required string CheckpointDirectory { get; init; }
 
@@ -41,6 +44,12 @@ internal static class TrainableMethods
         (PreferenceMethods.PlusUntrained, AddPlus),
         (PreferenceMethods.Plus, AddPlus),
     ];
+
+    /// <summary>The checkpoint cadence of the methods on the Bradley-Terry loop (BTL, DPL, VPL, ICL, Oracle) when <c>--checkpoint-every</c> is not given.</summary>
+    public const int BradleyTerryCheckpointEvery = 100;
+
+    /// <summary>The checkpoint cadence of PLUS and PLUS-untrained when <c>--checkpoint-every</c> is not given (the library's default).</summary>
+    public const int PlusCheckpointEvery = 10;
 
     /// <summary>The method names, in the paper's order.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. Registrations.Select(r => r.Name)];
@@ -95,6 +104,7 @@ internal static class TrainableMethods
         o.Seed = s.Seed;
         o.CheckpointDirectory = s.CheckpointDirectory;
         o.MetricsPath = s.MetricsPath;
+        o.CheckpointEvery = s.CheckpointEvery ?? BradleyTerryCheckpointEvery;
         o.Resume = true; // TrainCommand refuses an existing checkpoint folder unless --resume was given.
     }
 
@@ -112,6 +122,7 @@ internal static class TrainableMethods
             if (s.LearningRate is { } lr) o.RewardLearningRate = lr;
             o.Seed = s.Seed;
             o.CheckpointDirectory = s.CheckpointDirectory;
+            o.CheckpointEvery = s.CheckpointEvery ?? PlusCheckpointEvery;
             o.MetricsPath = s.MetricsPath;
         });
 }

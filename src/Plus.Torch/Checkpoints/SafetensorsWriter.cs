@@ -54,15 +54,17 @@ public static class SafetensorsWriter
         {
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
+                var stream = Plus.Torch.Training.AtomicFile.Intercept(full, fs);
                 Span<byte> len = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
-                fs.Write(len);
-                fs.Write(header);
+                stream.Write(len);
+                stream.Write(header);
                 for (int i = 0; i < entries.Count; i++)
                 {
-                    WriteData(fs, entries[i].Value, types[i]);
+                    WriteData(stream, entries[i].Value, types[i]);
                 }
 
+                stream.Flush();
                 fs.Flush(flushToDisk: true);
             }
 
@@ -134,7 +136,7 @@ public static class SafetensorsWriter
         return header;
     }
 
-    private static void WriteData(FileStream fs, torch.Tensor t, torch.ScalarType type)
+    private static void WriteData(Stream fs, torch.Tensor t, torch.ScalarType type)
     {
         if (t.numel() == 0) return;
         using var scope = torch.NewDisposeScope();

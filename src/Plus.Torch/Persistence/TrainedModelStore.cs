@@ -28,7 +28,9 @@ public static class TrainedModelStore
     /// <param name="directory">The target folder (new, empty, or a saved model, which is replaced).</param>
     /// <param name="writeParts">Writes the files into the folder it is given and returns the manifest.</param>
     /// <param name="cancellationToken">Stops before the folder is published.</param>
-    /// <exception cref="IOException"><paramref name="directory"/> exists, is not empty and is not a saved model (nothing is written then).</exception>
+    /// <exception cref="IOException"><paramref name="directory"/> exists, is not empty and is not a saved model (nothing is
+    /// written then); or writing a file failed (a full disk): the message names <paramref name="directory"/>, the inner
+    /// exception is the original error, and the folder is left as it was.</exception>
     public static void SaveAtomically(string directory, Func<string, CancellationToken, TrainedModelManifest> writeParts, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
@@ -44,13 +46,16 @@ public static class TrainedModelStore
             Directory.CreateDirectory(temporary);
             var manifest = writeParts(temporary, cancellationToken) with { Files = ListFiles(temporary) };
             cancellationToken.ThrowIfCancellationRequested();
-            File.WriteAllText(Path.Combine(temporary, TrainedModelManifest.FileName), manifest.ToJson());
+            WriteManifest(Path.Combine(temporary, TrainedModelManifest.FileName), manifest.ToJson());
             cancellationToken.ThrowIfCancellationRequested();
             Publish(temporary, target);
         }
-        catch
+        catch (Exception e)
         {
             if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
+            // A failing disk (ENOSPC names only the file being written, in the temporary folder) is reported with the
+            // folder being saved; other exceptions (cancellation, a model that cannot be saved) propagate unchanged.
+            if (e is IOException) throw new IOException($"Saving the model to '{target}' failed: {e.Message} The folder was left as it was.", e);
             throw;
         }
     }
@@ -211,6 +216,15 @@ public static class TrainedModelStore
     {
         ArgumentNullException.ThrowIfNull(metadata);
         return new ManifestTraining(metadata.Seed, metadata.Steps, metadata.TrainExamples, metadata.DataFingerprint, metadata.FinalMetrics, metadata.TrainedAt, options?.DeepClone().AsObject());
+    }
+
+    private static void WriteManifest(string path, string json)
+    {
+        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        var stream = Plus.Torch.Training.AtomicFile.Intercept(path, file);
+        stream.Write(new System.Text.UTF8Encoding(false).GetBytes(json));
+        stream.Flush();
+        file.Flush(flushToDisk: true);
     }
 
     internal static string? SystemMessage(IChatFormatter formatter) => formatter is ChatMlFormatter chatMl ? chatMl.DefaultSystemMessage : null;

@@ -15,6 +15,17 @@ public static class AtomicFile
 {
     private const string TempSuffix = ".tmp";
 
+    /// <summary>
+    /// Test seam (internal): when set, the stream of every file the model and checkpoint writers create in this
+    /// asynchronous flow (<see cref="Write"/>, <see cref="WriteAsync"/>, safetensors, checkpoint files, <c>plus.json</c>)
+    /// passes through it, with the path of the file being written, so that a test can make a write fail midway (a full
+    /// disk). An <see cref="AsyncLocal{T}"/>: a test that sets it affects only the calls it makes itself.
+    /// </summary>
+    internal static readonly AsyncLocal<Func<string, Stream, Stream>?> WriteInterceptor = new();
+
+    /// <summary>The stream to write <paramref name="path"/> through: <paramref name="stream"/>, or what <see cref="WriteInterceptor"/> makes of it.</summary>
+    internal static Stream Intercept(string path, Stream stream) => WriteInterceptor.Value is { } wrap ? wrap(path, stream) : stream;
+
     /// <summary>Writes a file atomically through a stream.</summary>
     /// <param name="path">The target file; its directory is created if missing.</param>
     /// <param name="write">Writes the content; it must not dispose the stream.</param>
@@ -31,7 +42,9 @@ public static class AtomicFile
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                write(stream);
+                var target = Intercept(full, stream);
+                write(target);
+                target.Flush();
                 stream.Flush(flushToDisk: true);
             }
 
@@ -62,8 +75,9 @@ public static class AtomicFile
             var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
             await using (stream.ConfigureAwait(false))
             {
-                await write(stream, cancellationToken).ConfigureAwait(false);
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                var target = Intercept(full, stream);
+                await write(target, cancellationToken).ConfigureAwait(false);
+                await target.FlushAsync(cancellationToken).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
             }
 

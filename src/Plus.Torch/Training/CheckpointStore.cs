@@ -103,6 +103,8 @@ public sealed class CheckpointStore
     /// <returns>The full path of the new checkpoint directory.</returns>
     /// <remarks>If <paramref name="write"/> throws, the staging directory is deleted, the exception propagates, and
     /// the previous checkpoint stays the latest. Saving a step that already exists replaces it.</remarks>
+    /// <exception cref="IOException">Writing a file failed (a full disk); the message names the checkpoint and the
+    /// inner exception is the original error. Nothing was published.</exception>
     public string Save(TrainerState state, Action<CheckpointWriter>? write = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -116,9 +118,12 @@ public sealed class CheckpointStore
         {
             write?.Invoke(new CheckpointWriter(staging));
             cancellationToken.ThrowIfCancellationRequested();
-            using (var stream = File.Create(Path.Combine(staging, CheckpointFiles.TrainerState)))
+            string statePath = Path.Combine(staging, CheckpointFiles.TrainerState);
+            using (var stream = File.Create(statePath))
             {
-                JsonSerializer.Serialize(stream, state with { SavedAt = DateTimeOffset.UtcNow }, TrainingJson.Options);
+                var target = AtomicFile.Intercept(statePath, stream);
+                JsonSerializer.Serialize(target, state with { SavedAt = DateTimeOffset.UtcNow }, TrainingJson.Options);
+                target.Flush();
                 stream.Flush(flushToDisk: true);
             }
 
@@ -130,7 +135,7 @@ public sealed class CheckpointStore
 
             Directory.Move(staging, final);
         }
-        catch
+        catch (Exception e)
         {
             TryDeleteDirectory(staging);
             if (replaced is not null && !Directory.Exists(final))
@@ -139,11 +144,25 @@ public sealed class CheckpointStore
                 replaced = null;
             }
 
+            // A failing disk (ENOSPC names only the file being written, inside the staging folder) is reported with
+            // the checkpoint it was for; other exceptions (cancellation, the caller's own) propagate unchanged.
+            if (e is IOException) throw new IOException($"Writing checkpoint '{final}' failed: {e.Message} Nothing was published; the previous checkpoint stays the latest.", e);
             throw;
         }
 
         if (replaced is not null) TryDeleteDirectory(replaced);
-        AtomicFile.WriteAllText(Path.Combine(RootDirectory, CheckpointFiles.LatestPointer), name + "\n");
+        string pointer = Path.Combine(RootDirectory, CheckpointFiles.LatestPointer);
+        try
+        {
+            AtomicFile.WriteAllText(pointer, name + "\n");
+        }
+        catch (IOException e)
+        {
+            // The checkpoint is complete; the pointer (written atomically) still names the previous one, which
+            // LatestPath then returns: a resume repeats the steps since, and replaces this checkpoint.
+            throw new IOException($"Checkpoint '{final}' was written, but updating '{pointer}' failed: {e.Message} It still names the previous checkpoint.", e);
+        }
+
         Prune(final);
         return final;
     }

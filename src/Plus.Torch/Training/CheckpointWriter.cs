@@ -31,7 +31,9 @@ public sealed class CheckpointWriter
     public void SaveModule(string name, nn.Module module)
     {
         ArgumentNullException.ThrowIfNull(module);
-        module.save(GetPath(CheckpointFiles.Module(name)));
+        // What module.save(path) does, through a stream a test can fail (AtomicFile.WriteInterceptor).
+        using var writer = Create(CheckpointFiles.Module(name));
+        module.save(writer);
     }
 
     /// <summary>Saves an optimizer's state (per-parameter moments and step counts, group options) as <c>NAME.optimizer.bin</c>.</summary>
@@ -55,8 +57,7 @@ public sealed class CheckpointWriter
             throw new NotSupportedException($"Optimizer '{optimizer.GetType().Name}' cannot save its state: it does not derive from OptimizerHelper.");
         }
 
-        using var stream = File.Create(GetPath(CheckpointFiles.Optimizer(name)));
-        using var writer = new BinaryWriter(stream);
+        using var writer = Create(CheckpointFiles.Optimizer(name));
         helper.save_state_dict(writer);
     }
 
@@ -66,8 +67,7 @@ public sealed class CheckpointWriter
     {
         using var scope = NewDisposeScope();
         byte[] bytes = random.get_rng_state().cpu().data<byte>().ToArray();
-        using var stream = File.Create(GetPath(CheckpointFiles.RngState));
-        using var writer = new BinaryWriter(stream);
+        using var writer = Create(CheckpointFiles.RngState);
         writer.Write(1); // format version
         writer.Write(bytes.Length);
         writer.Write(bytes);
@@ -79,7 +79,13 @@ public sealed class CheckpointWriter
     /// <param name="value">The value.</param>
     public void WriteJson<T>(string fileName, T value)
     {
-        using var stream = File.Create(GetPath(fileName));
-        JsonSerializer.Serialize(stream, value, TrainingJson.Options);
+        using var writer = Create(fileName);
+        JsonSerializer.Serialize(writer.BaseStream, value, TrainingJson.Options);
+    }
+
+    private BinaryWriter Create(string fileName)
+    {
+        string path = GetPath(fileName);
+        return new BinaryWriter(AtomicFile.Intercept(path, File.Create(path)), System.Text.Encoding.UTF8, leaveOpen: false);
     }
 }

@@ -145,10 +145,13 @@ public sealed partial class TrainingLoop
                 }
             }
 
+            // The metrics line goes out before the checkpoint: a process killed between the two then resumes from the
+            // previous checkpoint, which cuts the file back to it. In the other order a kill right after publishing the
+            // checkpoint lost this step's line for good (the resume starts after it; KillResumeTests found it).
+            metrics?.Write(done, values, task.Stage);
             if (isLast || (s.CheckpointEvery > 0 && done % s.CheckpointEvery == 0)) SaveIfNew(done);
 
             // Reported after the checkpoint, so a report always describes a state that is already on disk when due.
-            metrics?.Write(done, values, task.Stage);
             reporter.Report(done, values);
             last = values;
         }

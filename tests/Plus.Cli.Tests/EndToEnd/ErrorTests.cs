@@ -43,6 +43,7 @@ public class ErrorTests
             { ["train", "--data", examples, "--out", runDir], "Option '--method' is required" },
             { ["train", "--method", "BTL", "--data", examples, "--out", runDir, "--model", "no-such-model"], "Directory does not exist: 'no-such-model'." },
             { ["train", "--method", "BTL", "--data", examples, "--out", runDir, "--epochs", "0"], "Option '--epochs' must be at least 1, found 0." },
+            { ["train", "--method", "BTL", "--data", examples, "--out", runDir, "--checkpoint-every", "-1"], "Option '--checkpoint-every' must be at least 0, found -1." },
             { ["train", "--method", "BTL", "--data", examples, "--out", runDir, "--lr", "-1"], "Option '--lr' must be a positive number, found -1." },
             { ["train", "--method", "BTL", "--data", examples, "--out", runDir, "--device", "tpu"], "Argument 'tpu' not recognized" },
             { ["train", "--method", "BTL", "--data", examples, "--out", runDir, "--domain", "cars"], "Argument 'cars' not recognized" },
