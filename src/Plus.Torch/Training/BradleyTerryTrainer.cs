@@ -123,7 +123,8 @@ public sealed class BradleyTerryTrainer : IPreferenceTrainer
         var schedule = new LearningRateSchedule(learningRate, settings.TotalSteps, o.WarmupFraction, o.MinLearningRateRatio);
         var adam = new AdamWSettings { LearningRate = learningRate, Beta1 = o.Beta1, Beta2 = o.Beta2, Epsilon = o.Epsilon, WeightDecay = o.WeightDecay };
         using var step = new BradleyTerryStep(model, adam, schedule, o.MaxGradNorm, o.MicroBatchSize) { MaxTokensPerMicroBatch = o.MaxTokensPerMicroBatch };
-        var task = new StepTask(this, step, train, trainConditioning, eval, o.EvalBatchSize);
+        var notices = new ProgressReporter(BradleyTerryStep.DefaultStage, settings.TotalSteps, progress, _logger);
+        var task = new StepTask(this, step, train, trainConditioning, eval, o.EvalBatchSize, notices);
         var result = new TrainingLoop(settings, _logger, _timeProvider).Run(task, progress, cancellationToken);
         model.Model.HeadTrained = true;
         model.Model.eval();
@@ -175,8 +176,11 @@ public sealed class BradleyTerryTrainer : IPreferenceTrainer
 
     private sealed class StepTask(
         BradleyTerryTrainer trainer, BradleyTerryStep step, IReadOnlyList<PreferenceExample> train, IReadOnlyList<UserConditioning> conditioning,
-        IReadOnlyList<PreferenceExample>? eval, int evalBatchSize) : ITrainingTask
+        IReadOnlyList<PreferenceExample>? eval, int evalBatchSize, ProgressReporter notices) : ITrainingTask
     {
+        private bool _capAnnounced;
+        private bool _cutAnnounced;
+
         public string Stage => BradleyTerryStep.DefaultStage;
 
         public IReadOnlyDictionary<string, double> Step(TrainingStepContext context, CancellationToken cancellationToken)
@@ -187,7 +191,28 @@ public sealed class BradleyTerryTrainer : IPreferenceTrainer
             var watch = Stopwatch.StartNew();
             var values = step.Step(batch, cancellationToken).ToMetrics();
             values["pairs_per_second"] = batch.Length / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+            Announce(context.Step, values["truncated"]);
             return values;
+        }
+
+        /// <summary>Once per run each: a capped encoder MaxLength, and the first step whose inputs had to be cut.</summary>
+        private void Announce(int stepIndex, double truncated)
+        {
+            var encoder = step.Model.Encoder;
+            if (!_capAnnounced)
+            {
+                _capAnnounced = true;
+                if (encoder.MaxLength < encoder.RequestedMaxLength)
+                {
+                    notices.Announce(stepIndex, string.Create(CultureInfo.InvariantCulture,
+                        $"{trainer.Name}: the reward encoder's MaxLength {encoder.RequestedMaxLength} is more than the reward model's {step.Model.Model.Config.MaxPositionEmbeddings} positions (config max_position_embeddings); its inputs are cut to {encoder.MaxLength} tokens."));
+                }
+            }
+
+            if (_cutAnnounced || truncated == 0) return;
+            _cutAnnounced = true;
+            notices.Announce(stepIndex, string.Create(CultureInfo.InvariantCulture,
+                $"{trainer.Name}: at step {stepIndex + 1}, {(long)truncated} reward-model inputs were longer than the reward encoder's MaxLength {encoder.MaxLength} tokens and were cut (oldest context pairs, then the middle of long turns; never the response). Later cuts are counted in the metric truncated without another notice."));
         }
 
         public void Save(CheckpointWriter writer) => step.Save(writer, ModelName);
