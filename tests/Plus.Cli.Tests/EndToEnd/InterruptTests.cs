@@ -27,7 +27,7 @@ public class InterruptTests
         }
 
         Assert.Contains(output, l => l.StartsWith("[bt-train] step 1/200", StringComparison.Ordinal));
-        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        using (var kill = Process.Start("kill", [InterruptSignal(), process.Id.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
         var rest = await process.StandardOutput.ReadToEndAsync();
         await PlusTool.WaitAsync(process, args);
         var error = await stderr;
@@ -51,5 +51,19 @@ public class InterruptTests
         Assert.True(File.Exists(Path.Combine(run, "model", "plus.json")));
         var steps = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => (int)JsonNode.Parse(l)!["step"]!).ToList();
         Assert.Equal(Enumerable.Range(1, 200), steps);
+    }
+
+    /// <summary>
+    /// <c>-INT</c> (Ctrl+C), or <c>-TERM</c> when this test process was started with SIGINT ignored: a background job
+    /// of a non-interactive shell (<c>cmd &amp;</c>) ignores SIGINT, its children inherit that, and .NET keeps an
+    /// inherited SIG_IGN for SIGINT, so the tool could not see a Ctrl+C there. <c>plus train</c> handles SIGTERM
+    /// through the same path (a checkpoint, the resume command, exit 130).
+    /// </summary>
+    private static string InterruptSignal()
+    {
+        const ulong sigintBit = 1UL << (2 - 1); // SIGINT is signal 2
+        string? line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) : null;
+        bool ignored = line is not null && (ulong.Parse(line["SigIgn:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture) & sigintBit) != 0;
+        return ignored ? "-TERM" : "-INT";
     }
 }
