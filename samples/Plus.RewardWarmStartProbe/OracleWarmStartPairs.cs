@@ -51,6 +51,12 @@ public sealed class OracleWarmStartPairs
     /// </summary>
     public IReadOnlyList<string>? SubjectPool { get; init; }
 
+    /// <summary>
+    /// When true the conditioning names the subjects as the responses write them ("This user prefers Apples over
+    /// Pears."); when false (default) in lower case, as <see cref="PetsDatasetBuilder.OraclePreference"/> does.
+    /// </summary>
+    public bool KeepCase { get; init; }
+
     /// <summary>The plural, non-animal subjects pairs are drawn from, grouped by topic.</summary>
     public static IReadOnlyList<(string Topic, string[] Subjects)> Subjects { get; } =
         SummarizationWarmStartBuilder.Topics.Where(t => !t.Singular)
@@ -93,7 +99,7 @@ public sealed class OracleWarmStartPairs
             int a = rng.Next(subjects.Length);
             int b = (a + 1 + rng.Next(subjects.Length - 1)) % subjects.Length;
             string preferred = subjects[a], other = subjects[b];
-            string oracle = $"This user prefers {preferred.ToLowerInvariant()} over {other.ToLowerInvariant()}.";
+            string oracle = KeepCase ? $"This user prefers {preferred} over {other}." : $"This user prefers {preferred.ToLowerInvariant()} over {other.ToLowerInvariant()}.";
             var prompt = Conversation.FromUser($"Please talk about one kind of {topic}.");
             int p1 = rng.Next(_patterns.Count);
             int p2 = (p1 + 1 + rng.Next(Math.Max(1, _patterns.Count - 1))) % _patterns.Count;

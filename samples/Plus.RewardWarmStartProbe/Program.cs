@@ -4,7 +4,7 @@
 // and prints Pets / Pets-OOD accuracy (all pairs and controversial) per variant.
 //
 //   dotnet run --project samples/Plus.RewardWarmStartProbe -c Release -- [--seed 0] [--warm-steps 300]
-//       [--variants none,warm,warm-mix] [--agreed 0.0] [--mix 1970] [--vocab-subjects 0] [--threads 1] [--device cpu] [--model-dir DIR]
+//       [--variants none,warm,warm-mix] [--agreed 0.0] [--mix 1970] [--vocab-subjects 0] [--keep-case] [--threads 1] [--device cpu] [--model-dir DIR]
 //
 // Variants: none = the harness's Oracle row; warm = warm start, then Pets; warm-mix = warm start, then Pets train with
 // --mix further warm-start pairs (new ones, another seed) shuffled in.
@@ -60,11 +60,20 @@ words = words.OrderBy(_ => wordOrder.Next()).ToList();
 int trainWords = vocabSubjects > 0 ? Math.Min(vocabSubjects, words.Count * 4 / 5) : words.Count * 4 / 5;
 IReadOnlyList<string>? trainPool = vocabSubjects > 0 ? words.Take(trainWords).ToList() : null;
 var unseenPool = words.Skip(trainWords).ToList();
-OracleWarmStartPairs Warm(int s, IReadOnlyList<string>? pool) => new(patterns) { Seed = s, AgreedFraction = agreed, SubjectPool = pool };
+bool keepCase = args.Contains("--keep-case");
+OracleWarmStartPairs Warm(int s, IReadOnlyList<string>? pool) => new(patterns) { Seed = s, AgreedFraction = agreed, SubjectPool = pool, KeepCase = keepCase };
 var warmTrain = Warm(1000 + seed, trainPool).Build(warmSteps * 32);
 var warmHeldOut = Warm(5000 + seed, trainPool).Build(200);
 var warmUnseen = Warm(6000 + seed, unseenPool).Build(200);
 Console.WriteLine($"seed {seed}: {patterns.Count} patterns, {trainPool?.Count.ToString(CultureInfo.InvariantCulture) ?? "topic"} subjects ({unseenPool.Count} unseen held out), {warmTrain.Count} warm-start pairs ({warmSteps} steps), Pets train {pets.Train.Count}, test {pets.Test.Count}, OOD {ood.Count}");
+
+// Pets-OOD with the Oracle text in the responses' casing ("This user prefers Rabbits over Birds."), the form a
+// summary that copies the context's subject token would have.
+var oodCased = ood.Select(e => e with { OraclePreference = e.OraclePreference!.Replace("rabbits", "Rabbits", StringComparison.Ordinal).Replace("birds", "Birds", StringComparison.Ordinal) }).ToList();
+// How the subject reads in a conditioning text and at the start of a response (the match has to link these tokens).
+string Tokens(string text) => string.Join("|", tokenizer.EncodeToTokenStrings(text));
+foreach (var (subject, sample) in new[] { ("rabbits", "Rabbits"), ("birds", "Birds"), ("dogs", "Dogs"), (warmUnseen[0].UserType!.ToLowerInvariant(), warmUnseen[0].UserType!), ("apples", "Apples") })
+    Console.WriteLine($"tokens: conditioning '{Tokens($" over {subject}.")}' / '{Tokens($" over {sample}.")}', response start '{Tokens($"\n{sample} are")}'");
 
 void Training(BradleyTerryOptions t)
 {
@@ -92,7 +101,7 @@ foreach (string variant in variants)
     if (variant != "none")
     {
         using var warm = await trainer.TrainModelAsync(warmTrain);
-        Console.WriteLine($"[{variant}] after warm start: warm held-out {await Score(warm, warmHeldOut)}, warm unseen {await Score(warm, warmUnseen)}, Pets test {await Score(warm, pets.Test)}, Pets-OOD {await Score(warm, ood)}");
+        Console.WriteLine($"[{variant}] after warm start: warm held-out {await Score(warm, warmHeldOut)}, warm unseen {await Score(warm, warmUnseen)}, Pets test {await Score(warm, pets.Test)}, Pets-OOD {await Score(warm, ood)}, Pets-OOD cased {await Score(warm, oodCased)}");
     }
 
     IReadOnlyList<PreferenceExample> petsPhase = pets.Train;
@@ -104,7 +113,7 @@ foreach (string variant in variants)
     }
 
     using var trained = await trainer.TrainModelAsync(petsPhase);
-    Console.WriteLine($"[{variant}] after Pets ({petsPhase.Count} pairs): warm held-out {await Score(trained, warmHeldOut)}, warm unseen {await Score(trained, warmUnseen)}, Pets test {await Score(trained, pets.Test)}, Pets-OOD {await Score(trained, ood)}");
+    Console.WriteLine($"[{variant}] after Pets ({petsPhase.Count} pairs): warm held-out {await Score(trained, warmHeldOut)}, warm unseen {await Score(trained, warmUnseen)}, Pets test {await Score(trained, pets.Test)}, Pets-OOD {await Score(trained, ood)}, Pets-OOD cased {await Score(trained, oodCased)}");
 }
 
 return 0;
