@@ -25,6 +25,7 @@ public sealed class VplEmbedder
     /// <param name="backbone">The frozen decoder (for example a <see cref="RewardModel.Backbone"/>).</param>
     /// <param name="encoder">Renders and tokenizes the texts.</param>
     /// <param name="batchSize">Sequences per backbone forward, ≥ 1 (default 16).</param>
+    /// <exception cref="ArgumentException">The tokenizer has more ids than the backbone's vocabulary, or the encoder's MaxLength exceeds the backbone's positions.</exception>
     public VplEmbedder(CausalLM backbone, RewardTextEncoder encoder, int batchSize = 16)
     {
         ArgumentNullException.ThrowIfNull(backbone);
@@ -33,6 +34,13 @@ public sealed class VplEmbedder
         if (backbone.Config.VocabSize < encoder.Tokenizer.VocabSize)
         {
             throw new ArgumentException($"The tokenizer '{encoder.Tokenizer.Source}' has {encoder.Tokenizer.VocabSize} ids but the backbone's vocabulary holds {backbone.Config.VocabSize}.", nameof(encoder));
+        }
+
+        if (encoder.MaxLength > backbone.Config.MaxPositionEmbeddings)
+        {
+            throw new ArgumentException(
+                $"The encoder's MaxLength {encoder.MaxLength} is more than the backbone's {backbone.Config.MaxPositionEmbeddings} positions (config max_position_embeddings); " +
+                "use the encoder of a ConditionedRewardModel built on this backbone (it is capped there) or a MaxLength within the positions.", nameof(encoder));
         }
 
         Backbone = backbone;

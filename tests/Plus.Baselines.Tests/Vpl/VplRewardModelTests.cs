@@ -13,6 +13,17 @@ public class VplRewardModelTests
         new(new VplEmbedder(backbone, TinyModels.Encoder()), new VplNetwork(backbone.Config.HiddenSize, latent, hidden, seed));
 
     [Fact]
+    public void An_encoder_longer_than_the_backbones_positions_is_refused_naming_both_lengths()
+    {
+        using var backbone = CausalLM.FromPretrained(TinyModels.ModelDir);
+        int positions = backbone.Config.MaxPositionEmbeddings;
+        var ex = Assert.Throws<ArgumentException>(() => new VplEmbedder(backbone, TinyModels.Encoder(maxLength: positions + 1)));
+        Assert.Contains($"MaxLength {positions + 1}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"{positions} positions", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(positions, new VplEmbedder(backbone, TinyModels.Encoder(maxLength: positions)).Encoder.MaxLength);
+    }
+
+    [Fact]
     public void Embeddings_are_computed_once_per_text_and_are_the_backbone_last_token_state()
     {
         using var backbone = CausalLM.FromPretrained(TinyModels.ModelDir);
