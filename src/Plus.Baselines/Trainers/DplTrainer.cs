@@ -106,8 +106,10 @@ public sealed class DplTrainer : IPreferenceTrainer
             var schedule = new LearningRateSchedule(learningRate, settings.TotalSteps, o.WarmupFraction, o.MinLearningRateRatio);
             var adam = new AdamWSettings { LearningRate = learningRate, Beta1 = o.Beta1, Beta2 = o.Beta2, Epsilon = o.Epsilon, WeightDecay = o.WeightDecay };
             using var step = new DplStep(model, adam, schedule, o.MaxGradNorm, o.MicroBatchSize);
+            var notices = new RewardTruncationNotices(
+                new ProgressReporter(DplStep.DefaultStage, settings.TotalSteps, progress, _logger), Name, baseModel.Encoder, baseModel.Model.Config.MaxPositionEmbeddings);
             var pairs = train.Select(e => new ConditionedPair(e.Target, UserConditioning.None)).ToArray();
-            var result = new TrainingLoop(settings, _logger, _timeProvider).Run(new StepTask(this, step, pairs, eval, _logger), progress, cancellationToken);
+            var result = new TrainingLoop(settings, _logger, _timeProvider).Run(new StepTask(this, step, pairs, eval, _logger, notices), progress, cancellationToken);
             baseModel.Model.eval();
             var metadata = result.ToMetadata(settings);
             return new DplTrainedModel(model, metadata, optionsJson, _ownsModels ? [model, baseModel] : [model]);
@@ -130,7 +132,7 @@ public sealed class DplTrainer : IPreferenceTrainer
         return json;
     }
 
-    private sealed class StepTask(DplTrainer trainer, DplStep step, ConditionedPair[] train, IReadOnlyList<PreferenceExample>? eval, ILogger? logger) : ITrainingTask
+    private sealed class StepTask(DplTrainer trainer, DplStep step, ConditionedPair[] train, IReadOnlyList<PreferenceExample>? eval, ILogger? logger, RewardTruncationNotices notices) : ITrainingTask
     {
         public string Stage => DplStep.DefaultStage;
 
@@ -142,6 +144,7 @@ public sealed class DplTrainer : IPreferenceTrainer
             var watch = Stopwatch.StartNew();
             var values = step.Step(batch, cancellationToken).ToMetrics();
             values["pairs_per_second"] = batch.Length / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+            notices.AfterStep(context.Step, values["truncated"]);
             return values;
         }
 

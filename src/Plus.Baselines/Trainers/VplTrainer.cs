@@ -119,8 +119,10 @@ public sealed class VplTrainer : IPreferenceTrainer
             var schedule = new LearningRateSchedule(learningRate, settings.TotalSteps, o.WarmupFraction, o.MinLearningRateRatio);
             var adam = new AdamWSettings { LearningRate = learningRate, Beta1 = o.Beta1, Beta2 = o.Beta2, Epsilon = o.Epsilon, WeightDecay = o.WeightDecay };
             using var step = new VplStep(model, vpl, adam, schedule, o.MaxGradNorm);
+            var notices = new RewardTruncationNotices(
+                new ProgressReporter(VplStep.DefaultStage, settings.TotalSteps, progress, _logger), Name, backbone.Encoder, backbone.Model.Config.MaxPositionEmbeddings);
             var pairs = train.Select(e => new ConditionedPair(e.Target, UserConditioning.FromContext(e.Context))).ToArray();
-            var result = new TrainingLoop(settings, _logger, _timeProvider).Run(new StepTask(this, step, pairs, eval, _logger), progress, cancellationToken);
+            var result = new TrainingLoop(settings, _logger, _timeProvider).Run(new StepTask(this, step, pairs, eval, _logger, notices), progress, cancellationToken);
             network.eval();
             var metadata = result.ToMetadata(settings);
             return new VplTrainedModel(backbone, model, metadata, optionsJson, _ownsModels ? [model, backbone] : [model]);
@@ -146,7 +148,7 @@ public sealed class VplTrainer : IPreferenceTrainer
         return json;
     }
 
-    private sealed class StepTask(VplTrainer trainer, VplStep step, ConditionedPair[] train, IReadOnlyList<PreferenceExample>? eval, ILogger? logger) : ITrainingTask
+    private sealed class StepTask(VplTrainer trainer, VplStep step, ConditionedPair[] train, IReadOnlyList<PreferenceExample>? eval, ILogger? logger, RewardTruncationNotices notices) : ITrainingTask
     {
         public string Stage => VplStep.DefaultStage;
 
@@ -158,6 +160,7 @@ public sealed class VplTrainer : IPreferenceTrainer
             var watch = Stopwatch.StartNew();
             var values = step.Step(batch, cancellationToken).ToMetrics();
             values["pairs_per_second"] = batch.Length / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+            notices.AfterStep(context.Step, values["truncated"]);
             return values;
         }
 

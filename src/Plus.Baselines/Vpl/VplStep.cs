@@ -105,7 +105,7 @@ public sealed class VplStep : IDisposable
     /// <summary>Trains on one batch (see the class remarks).</summary>
     /// <param name="batch">The pairs, each conditioned on its user's context (at least one pair).</param>
     /// <param name="cancellationToken">Checked before the forward and before the update; a cancelled step changes no weight.</param>
-    /// <returns>The losses, KL, accuracy, gradient norm and learning rate of the step.</returns>
+    /// <returns>The losses, KL, accuracy, gradient norm and learning rate of the step, and how many texts it embedded for the first time had to be cut.</returns>
     /// <exception cref="NonFiniteLossException">The loss or the gradient norm is NaN or infinite; no weight was changed.</exception>
     /// <exception cref="OperationCanceledException">Cancelled before the optimizer step.</exception>
     public VplStepResult Step(IReadOnlyList<ConditionedPair> batch, CancellationToken cancellationToken = default)
@@ -116,6 +116,7 @@ public sealed class VplStep : IDisposable
         Model.Network.train();
         double lr = _update.Begin();
         double klWeight = Options.KlWeight * Annealer.At(StepsTaken);
+        long cutBefore = Model.Embedder.Encoder.Statistics.Truncated;
         double[] host;
         using (var scope = NewDisposeScope())
         {
@@ -128,8 +129,10 @@ public sealed class VplStep : IDisposable
             host = stack([loss.detach(), bt.detach(), kl.detach(), correct]).to(ScalarType.Float64).cpu().data<double>().ToArray();
         }
 
+        // Texts are embedded once (cached): a step counts the cuts of the texts it embedded for the first time.
+        int truncated = (int)(Model.Embedder.Encoder.Statistics.Truncated - cutBefore);
         double norm = _update.Complete(host[0], "vpl_loss", cancellationToken);
-        return new VplStepResult(StepsTaken, host[0], host[1], host[2], klWeight, host[3] / batch.Count, norm, lr, batch.Count);
+        return new VplStepResult(StepsTaken, host[0], host[1], host[2], klWeight, host[3] / batch.Count, norm, lr, batch.Count, truncated);
     }
 
     /// <summary>

@@ -10,6 +10,8 @@ namespace Plus.Baselines.Vpl;
 /// <param name="GradientNorm">Global gradient norm before clipping.</param>
 /// <param name="LearningRate">The learning rate the step used.</param>
 /// <param name="Pairs">Pairs in the batch.</param>
+/// <param name="Truncated">Texts (context pairs' and the target's prompt + response) that this step embedded for the
+/// first time and that had to be cut to the encoder's MaxLength; cached texts are not counted again.</param>
 public sealed record VplStepResult(
     int Step,
     double Loss,
@@ -19,9 +21,10 @@ public sealed record VplStepResult(
     double Accuracy,
     double GradientNorm,
     double LearningRate,
-    int Pairs)
+    int Pairs,
+    int Truncated = 0)
 {
-    /// <summary>The step's numbers by metric name (<c>loss</c>, <c>bt_loss</c>, <c>kl</c>, <c>kl_weight</c>, <c>accuracy</c>, <c>grad_norm</c>, <c>lr</c>).</summary>
+    /// <summary>The step's numbers by metric name (<c>loss</c>, <c>bt_loss</c>, <c>kl</c>, <c>kl_weight</c>, <c>accuracy</c>, <c>grad_norm</c>, <c>lr</c>, <c>truncated</c>).</summary>
     /// <returns>A new dictionary.</returns>
     public Dictionary<string, double> ToMetrics() => new(StringComparer.Ordinal)
     {
@@ -32,5 +35,6 @@ public sealed record VplStepResult(
         ["accuracy"] = Accuracy,
         ["grad_norm"] = GradientNorm,
         ["lr"] = LearningRate,
+        ["truncated"] = Truncated,
     };
 }

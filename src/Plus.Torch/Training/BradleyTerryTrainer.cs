@@ -178,8 +178,7 @@ public sealed class BradleyTerryTrainer : IPreferenceTrainer
         BradleyTerryTrainer trainer, BradleyTerryStep step, IReadOnlyList<PreferenceExample> train, IReadOnlyList<UserConditioning> conditioning,
         IReadOnlyList<PreferenceExample>? eval, int evalBatchSize, ProgressReporter notices) : ITrainingTask
     {
-        private bool _capAnnounced;
-        private bool _cutAnnounced;
+        private readonly RewardTruncationNotices _truncation = new(notices, trainer.Name, step.Model.Encoder, step.Model.Model.Config.MaxPositionEmbeddings);
 
         public string Stage => BradleyTerryStep.DefaultStage;
 
@@ -191,28 +190,8 @@ public sealed class BradleyTerryTrainer : IPreferenceTrainer
             var watch = Stopwatch.StartNew();
             var values = step.Step(batch, cancellationToken).ToMetrics();
             values["pairs_per_second"] = batch.Length / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
-            Announce(context.Step, values["truncated"]);
+            _truncation.AfterStep(context.Step, values["truncated"]);
             return values;
-        }
-
-        /// <summary>Once per run each: a capped encoder MaxLength, and the first step whose inputs had to be cut.</summary>
-        private void Announce(int stepIndex, double truncated)
-        {
-            var encoder = step.Model.Encoder;
-            if (!_capAnnounced)
-            {
-                _capAnnounced = true;
-                if (encoder.MaxLength < encoder.RequestedMaxLength)
-                {
-                    notices.Announce(stepIndex, string.Create(CultureInfo.InvariantCulture,
-                        $"{trainer.Name}: the reward encoder's MaxLength {encoder.RequestedMaxLength} is more than the reward model's {step.Model.Model.Config.MaxPositionEmbeddings} positions (config max_position_embeddings); its inputs are cut to {encoder.MaxLength} tokens."));
-                }
-            }
-
-            if (_cutAnnounced || truncated == 0) return;
-            _cutAnnounced = true;
-            notices.Announce(stepIndex, string.Create(CultureInfo.InvariantCulture,
-                $"{trainer.Name}: at step {stepIndex + 1}, {(long)truncated} reward-model inputs were longer than the reward encoder's MaxLength {encoder.MaxLength} tokens and were cut (oldest context pairs, then the middle of long turns; never the response). Later cuts are counted in the metric truncated without another notice."));
         }
 
         public void Save(CheckpointWriter writer) => step.Save(writer, ModelName);

@@ -235,9 +235,8 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
         private readonly LearningRateSchedule? _actorSchedule;
         private readonly LearningRateSchedule? _criticSchedule;
         private readonly ProgressReporter _notices;
-        private bool _capAnnounced;
+        private readonly RewardTruncationNotices _rewardNotices;
         private bool _summarizerCutAnnounced;
-        private bool _rewardCutAnnounced;
 
         public StepTask(PlusTrainer trainer, IReadOnlyList<PreferenceExample> train, IReadOnlyList<PreferenceExample>? eval, int totalSteps, IProgress<TrainingProgress>? progress)
         {
@@ -245,6 +244,7 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             _train = train;
             _eval = eval;
             _notices = new ProgressReporter(trainer.Name.ToLowerInvariant(), totalSteps, progress, trainer._logger);
+            _rewardNotices = new RewardTruncationNotices(_notices, trainer.Name, trainer._rewardModel.Encoder, trainer._rewardModel.Model.Config.MaxPositionEmbeddings, "reward_truncated");
             var o = trainer._options;
             var rmSchedule = new LearningRateSchedule(o.RewardLearningRate, totalSteps, o.WarmupFraction, o.MinLearningRateRatio);
             _rmStep = new BradleyTerryStep(trainer._rewardModel, new AdamWSettings { LearningRate = o.RewardLearningRate }, rmSchedule) { StageName = "plus-reward-model", MaxTokensPerMicroBatch = o.RewardMaxTokensPerMicroBatch };
@@ -274,7 +274,6 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             var values = new Dictionary<string, double>(StringComparer.Ordinal);
             var clock = Stopwatch.StartNew();
 
-            AnnounceRewardCap(step);
             var summarizerBefore = t.Summarizer.Statistics;
 
             // 1. Sample a summary of each context with the current policy (cancellable: no weight has changed yet).
@@ -315,7 +314,7 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             double scoringSeconds = clock.Elapsed.TotalSeconds - generationSeconds;
             // The 2B inputs just scored are the ones the reward-model update reads: count their cuts once.
             values["reward_truncated"] = rewardTruncated;
-            AnnounceRewardCuts(step, values["reward_truncated"]);
+            _rewardNotices.AfterStep(step, values["reward_truncated"]);
             values["reward_mean"] = sequenceRewards.mean().item<float>();
             values["summary_tokens"] = rollout.NewTokenMask.sum().item<long>() / (double)examples.Count;
             values["summary_words"] = rollout.Summaries.Average(s => s.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
@@ -369,17 +368,6 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             return values;
         }
 
-        /// <summary>Once per run: the reward encoder's MaxLength was capped at the reward model's positions.</summary>
-        private void AnnounceRewardCap(int step)
-        {
-            if (_capAnnounced) return;
-            _capAnnounced = true;
-            var encoder = _t._rewardModel.Encoder;
-            if (encoder.MaxLength >= encoder.RequestedMaxLength) return;
-            _notices.Announce(step, string.Create(CultureInfo.InvariantCulture,
-                $"{_t.Name}: the reward encoder's MaxLength {encoder.RequestedMaxLength} is more than the reward model's {_t._rewardModel.Model.Config.MaxPositionEmbeddings} positions (config max_position_embeddings); its inputs are cut to {encoder.MaxLength} tokens."));
-        }
-
         /// <summary>Once per run: the first step whose summarizer prompts had to be cut to fit the model.</summary>
         private void AnnounceSummarizerCuts(int step, int rows, Dictionary<string, double> values)
         {
@@ -389,16 +377,6 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
                 $"{_t.Name}: at step {step + 1}, {(long)values["summarizer_truncated"]} of {rows} summarizer prompts were longer than the summarizer model's {_t._summarizerModel.Config.MaxPositionEmbeddings} positions less MaxSummaryTokens {_t._options.MaxSummaryTokens} and were cut " +
                 $"({(long)values["summarizer_dropped_pairs"]} oldest context pairs dropped, {(long)values["summarizer_shortened_turns"]} turns shortened in the middle). " +
                 "Later cuts are counted in the metrics summarizer_truncated, summarizer_dropped_pairs and summarizer_shortened_turns without another notice.");
-        }
-
-        /// <summary>Once per run: the first step whose reward-model inputs had to be cut to the encoder's MaxLength.</summary>
-        private void AnnounceRewardCuts(int step, double truncated)
-        {
-            if (_rewardCutAnnounced || truncated == 0) return;
-            _rewardCutAnnounced = true;
-            _notices.Announce(step,
-                $"{_t.Name}: at step {step + 1}, {(long)truncated} reward-model inputs were longer than the reward encoder's MaxLength {_t._rewardModel.Encoder.MaxLength} tokens and were cut (oldest turns, then the middle of long turns; never the response). " +
-                "Later cuts are counted in the metric reward_truncated without another notice.");
         }
 
         public void Save(CheckpointWriter writer)
