@@ -57,6 +57,25 @@ public sealed class OracleWarmStartPairs
     /// </summary>
     public bool KeepCase { get; init; }
 
+    /// <summary>
+    /// An Oracle text with each subject at the start of a line, capitalized as a response starts:
+    /// <c>This user prefers rabbits over birds.</c> becomes <c>This user prefers\nRabbits\nover\nBirds</c>. With a
+    /// byte-level BPE whose pre-tokenizer attaches a leading space to a word (Qwen2's), a subject after a newline is
+    /// split into the very tokens a response starting with it has (<c>Ċ|R|ab|bits</c>), while <c> rabbits</c> shares
+    /// none of them (<c>Ġrabbits</c>).
+    /// </summary>
+    /// <param name="oracle">A text of the form <c>This user prefers X over Y.</c> (single words).</param>
+    /// <returns>The line-start form.</returns>
+    /// <exception cref="ArgumentException">The text is not of that form; the message quotes it.</exception>
+    public static string LineStartForm(string oracle)
+    {
+        ArgumentNullException.ThrowIfNull(oracle);
+        var m = System.Text.RegularExpressions.Regex.Match(oracle, @"^This user prefers (\w+) over (\w+)\.$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        if (!m.Success) throw new ArgumentException($"'{oracle}' is not of the form 'This user prefers X over Y.'.", nameof(oracle));
+        static string Cap(string w) => char.ToUpperInvariant(w[0]) + w[1..];
+        return $"This user prefers\n{Cap(m.Groups[1].Value)}\nover\n{Cap(m.Groups[2].Value)}";
+    }
+
     /// <summary>The plural, non-animal subjects pairs are drawn from, grouped by topic.</summary>
     public static IReadOnlyList<(string Topic, string[] Subjects)> Subjects { get; } =
         SummarizationWarmStartBuilder.Topics.Where(t => !t.Singular)

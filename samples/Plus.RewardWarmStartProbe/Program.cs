@@ -4,7 +4,12 @@
 // and prints Pets / Pets-OOD accuracy (all pairs and controversial) per variant.
 //
 //   dotnet run --project samples/Plus.RewardWarmStartProbe -c Release -- [--seed 0] [--warm-steps 300]
-//       [--variants none,warm,warm-mix] [--agreed 0.0] [--mix 1970] [--vocab-subjects 0] [--keep-case] [--threads 1] [--device cpu] [--model-dir DIR]
+//       [--variants none,warm,warm-mix] [--agreed 0.0] [--mix 1970] [--vocab-subjects 0] [--keep-case] [--line-start]
+//       [--threads 1] [--device cpu] [--model-dir DIR]
+//
+// --line-start writes every Oracle text (warm start, Pets, Pets-OOD) with each subject at the start of a line, as the
+// responses begin ("This user prefers\nRabbits\nover\nBirds"): the subject's tokens in the conditioning are then the
+// very tokens a response about it starts with.
 //
 // Variants: none = the harness's Oracle row; warm = warm start, then Pets; warm-mix = warm start, then Pets train with
 // --mix further warm-start pairs (new ones, another seed) shuffled in.
@@ -60,16 +65,23 @@ words = words.OrderBy(_ => wordOrder.Next()).ToList();
 int trainWords = vocabSubjects > 0 ? Math.Min(vocabSubjects, words.Count * 4 / 5) : words.Count * 4 / 5;
 IReadOnlyList<string>? trainPool = vocabSubjects > 0 ? words.Take(trainWords).ToList() : null;
 var unseenPool = words.Skip(trainWords).ToList();
-bool keepCase = args.Contains("--keep-case");
+bool lineStart = args.Contains("--line-start");
+bool keepCase = lineStart || args.Contains("--keep-case");
+IReadOnlyList<PreferenceExample> Form(IReadOnlyList<PreferenceExample> examples) =>
+    lineStart ? examples.Select(e => e with { OraclePreference = OracleWarmStartPairs.LineStartForm(e.OraclePreference!) }).ToList() : examples;
 OracleWarmStartPairs Warm(int s, IReadOnlyList<string>? pool) => new(patterns) { Seed = s, AgreedFraction = agreed, SubjectPool = pool, KeepCase = keepCase };
-var warmTrain = Warm(1000 + seed, trainPool).Build(warmSteps * 32);
-var warmHeldOut = Warm(5000 + seed, trainPool).Build(200);
-var warmUnseen = Warm(6000 + seed, unseenPool).Build(200);
+var warmTrain = Form(Warm(1000 + seed, trainPool).Build(warmSteps * 32));
+var warmHeldOut = Form(Warm(5000 + seed, trainPool).Build(200));
+var warmUnseen = Form(Warm(6000 + seed, unseenPool).Build(200));
+string oodLabel = lineStart ? "Pets-OOD line-start" : "Pets-OOD cased";
+var petsTrain = Form(pets.Train);
+var petsTest = Form(pets.Test);
 Console.WriteLine($"seed {seed}: {patterns.Count} patterns, {trainPool?.Count.ToString(CultureInfo.InvariantCulture) ?? "topic"} subjects ({unseenPool.Count} unseen held out), {warmTrain.Count} warm-start pairs ({warmSteps} steps), Pets train {pets.Train.Count}, test {pets.Test.Count}, OOD {ood.Count}");
 
 // Pets-OOD with the Oracle text in the responses' casing ("This user prefers Rabbits over Birds."), the form a
 // summary that copies the context's subject token would have.
-var oodCased = ood.Select(e => e with { OraclePreference = e.OraclePreference!.Replace("rabbits", "Rabbits", StringComparison.Ordinal).Replace("birds", "Birds", StringComparison.Ordinal) }).ToList();
+var oodCased = lineStart ? Form(ood) : ood.Select(e => e with { OraclePreference = e.OraclePreference!.Replace("rabbits", "Rabbits", StringComparison.Ordinal).Replace("birds", "Birds", StringComparison.Ordinal) }).ToList();
+if (lineStart) Console.WriteLine($"line-start Oracle text: '{petsTrain[0].OraclePreference!.Replace("\n", "\\n", StringComparison.Ordinal)}', tokens '{string.Join("|", tokenizer.EncodeToTokenStrings(oodCased[0].OraclePreference!))}'");
 // How the subject reads in a conditioning text and at the start of a response (the match has to link these tokens).
 string Tokens(string text) => string.Join("|", tokenizer.EncodeToTokenStrings(text));
 foreach (var (subject, sample) in new[] { ("rabbits", "Rabbits"), ("birds", "Birds"), ("dogs", "Dogs"), (warmUnseen[0].UserType!.ToLowerInvariant(), warmUnseen[0].UserType!), ("apples", "Apples") })
@@ -101,19 +113,19 @@ foreach (string variant in variants)
     if (variant != "none")
     {
         using var warm = await trainer.TrainModelAsync(warmTrain);
-        Console.WriteLine($"[{variant}] after warm start: warm held-out {await Score(warm, warmHeldOut)}, warm unseen {await Score(warm, warmUnseen)}, Pets test {await Score(warm, pets.Test)}, Pets-OOD {await Score(warm, ood)}, Pets-OOD cased {await Score(warm, oodCased)}");
+        Console.WriteLine($"[{variant}] after warm start: warm held-out {await Score(warm, warmHeldOut)}, warm unseen {await Score(warm, warmUnseen)}, Pets test {await Score(warm, petsTest)}, Pets-OOD {await Score(warm, ood)}, {oodLabel} {await Score(warm, oodCased)}");
     }
 
-    IReadOnlyList<PreferenceExample> petsPhase = pets.Train;
+    IReadOnlyList<PreferenceExample> petsPhase = petsTrain;
     if (variant == "warm-mix")
     {
-        var extra = Warm(9000 + seed, trainPool).Build(mix);
+        var extra = Form(Warm(9000 + seed, trainPool).Build(mix));
         var order = new Random(seed);
-        petsPhase = pets.Train.Concat(extra).OrderBy(_ => order.Next()).ToList();
+        petsPhase = petsTrain.Concat(extra).OrderBy(_ => order.Next()).ToList();
     }
 
     using var trained = await trainer.TrainModelAsync(petsPhase);
-    Console.WriteLine($"[{variant}] after Pets ({petsPhase.Count} pairs): warm held-out {await Score(trained, warmHeldOut)}, warm unseen {await Score(trained, warmUnseen)}, Pets test {await Score(trained, pets.Test)}, Pets-OOD {await Score(trained, ood)}, Pets-OOD cased {await Score(trained, oodCased)}");
+    Console.WriteLine($"[{variant}] after Pets ({petsPhase.Count} pairs): warm held-out {await Score(trained, warmHeldOut)}, warm unseen {await Score(trained, warmUnseen)}, Pets test {await Score(trained, petsTest)}, Pets-OOD {await Score(trained, ood)}, {oodLabel} {await Score(trained, oodCased)}");
 }
 
 return 0;

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Plus.Data;
 using Plus.RewardWarmStartProbe;
+using Plus.Torch;
+using Plus.Torch.Tokenization;
 
 namespace Plus.Baselines.Tests.WarmStart;
 
@@ -71,4 +73,39 @@ public class OracleWarmStartPairsTests
         Assert.Throws<ArgumentException>(() => new OracleWarmStartPairs([]));
         Assert.Throws<InvalidOperationException>(() => new OracleWarmStartPairs(["{0} are nice."]) { AgreedFraction = 1.5 }.Build(1));
     }
+
+    [Fact]
+    public void The_line_start_form_writes_each_subject_in_the_tokens_a_response_about_it_starts_with()
+    {
+        Assert.Equal("This user prefers\nRabbits\nover\nBirds", OracleWarmStartPairs.LineStartForm("This user prefers rabbits over birds."));
+        var bad = Assert.Throws<ArgumentException>(() => OracleWarmStartPairs.LineStartForm("I like dogs."));
+        Assert.Contains("'I like dogs.'", bad.Message, StringComparison.Ordinal);
+
+        // The embedded default model's tokenizer: after a newline the subject has the tokens a response about it
+        // starts with (the reward encoder writes the response after "assistant\n"); after a space it shares none.
+        var tokenizer = HfTokenizer.Load(DefaultModels.ExtractTinyQwen2());
+        var ood = new PetsDatasetBuilder(new PetsDatasetOptions { Seed = 0 }).BuildOod();
+        int compared = 0;
+        foreach (var e in ood.Where(e => e.Group == ExampleGroups.Controversial).Take(40))
+        {
+            string form = OracleWarmStartPairs.LineStartForm(e.OraclePreference!);
+            string subject = form.Split('\n')[1];
+            var conditioning = tokenizer.EncodeToTokenStrings(form);
+            var line = tokenizer.EncodeToTokenStrings("\n" + subject);
+            Assert.True(Contains(conditioning, line), $"'{form}': {string.Join("|", conditioning)} lacks {string.Join("|", line)}");
+            if (e.Target.Chosen.StartsWith(subject + " ", StringComparison.Ordinal))
+            {
+                Assert.Equal(line, tokenizer.EncodeToTokenStrings("\n" + e.Target.Chosen).Take(line.Count));
+                compared++;
+            }
+
+            var spaced = tokenizer.EncodeToTokenStrings(" " + subject.ToLowerInvariant());
+            Assert.Empty(spaced.Intersect(line.Skip(1)));
+        }
+
+        Assert.True(compared >= 10, $"only {compared} chosen responses start with their subject");
+    }
+
+    private static bool Contains(IReadOnlyList<string> haystack, IReadOnlyList<string> needle) =>
+        Enumerable.Range(0, haystack.Count - needle.Count + 1).Any(i => needle.Select((t, j) => haystack[i + j] == t).All(x => x));
 }
