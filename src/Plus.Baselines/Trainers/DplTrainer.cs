@@ -1,12 +1,7 @@
-using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Plus.Baselines.Dpl;
 using Plus.Baselines.Persistence;
-using Plus.Data;
-using Plus.Metrics;
-using Plus.Torch.Persistence;
 using Plus.Torch.Reward;
 using Plus.Torch.Training;
 using Plus.Training;
@@ -24,10 +19,7 @@ namespace Plus.Baselines.Trainers;
 public sealed class DplTrainer : IPreferenceTrainer
 {
     private const string CheckpointName = "dpl";
-    private readonly Func<ConditionedRewardModel> _modelFactory;
-    private readonly ILogger? _logger;
-    private readonly TimeProvider? _timeProvider;
-    private readonly bool _ownsModels;
+    private readonly RewardTrainerCore _core;
 
     /// <summary>Creates the trainer.</summary>
     /// <param name="options">The options (validated here and copied).</param>
@@ -38,15 +30,8 @@ public sealed class DplTrainer : IPreferenceTrainer
     /// <exception cref="ArgumentException">The options are invalid; the message lists every problem by option name.</exception>
     public DplTrainer(DplTrainerOptions options, Func<ConditionedRewardModel> modelFactory, ILogger<DplTrainer>? logger = null, TimeProvider? timeProvider = null, bool ownsModels = true)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(modelFactory);
-        var errors = options.Validate();
-        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(options));
-        Options = options.Clone();
-        _modelFactory = modelFactory;
-        _logger = logger;
-        _timeProvider = timeProvider;
-        _ownsModels = ownsModels;
+        Options = RewardTrainerCore.Validated(options, modelFactory).Clone();
+        _core = new RewardTrainerCore(Name, modelFactory, static _ => UserConditioning.None, logger, timeProvider, ownsModels);
     }
 
     /// <inheritdoc />
@@ -72,18 +57,8 @@ public sealed class DplTrainer : IPreferenceTrainer
     public async Task<DplTrainedModel> TrainModelAsync(
         IReadOnlyList<PreferenceExample> train, IReadOnlyList<PreferenceExample>? eval = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(train);
-        if (train.Count == 0) throw new ArgumentException("There are no training examples.", nameof(train));
-        var baseModel = _modelFactory() ?? throw new InvalidOperationException("The model factory returned null.");
-        try
-        {
-            return await Task.Run(() => Run(baseModel, train, eval is { Count: > 0 } ? eval : null, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            if (_ownsModels) baseModel.Dispose();
-            throw;
-        }
+        RewardTrainerCore.RequireExamples(train);
+        return await _core.RunOnNewModelAsync(eval, (baseModel, evalOrNull) => Run(baseModel, train, evalOrNull, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     private DplTrainedModel Run(
@@ -91,28 +66,23 @@ public sealed class DplTrainer : IPreferenceTrainer
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var o = Options.Training;
-        int seed = o.EffectiveSeed;
-        Seeding.Seed(seed);
-        string baseHash = baseModel.Model.SourceDirectory is { } source ? ContentHash.OfModelFolder(source) : ContentHash.OfModule(baseModel.Model);
-        if (o.Lora is not null && baseModel.Model.Lora is null) baseModel.Model.EnableLora(o.Lora, Seeding.Derive(seed, -1));
+        var (seed, baseHash) = RewardTrainerCore.Start(o, baseModel, trainsBackbone: true);
         var model = new DplRewardModel(baseModel, Options.Head, Seeding.Derive(seed, -2), ownsBaseModel: false);
         try
         {
             long parameters = model.TrainableParameters().Sum(p => p.Parameter.numel());
-            double learningRate = o.EffectiveLearningRate(parameters);
-            var optionsJson = OptionsJson(baseModel, learningRate, seed);
-            var settings = o.ToLoopSettings(Name, train.Count, seed, eval is not null,
-                new RunFingerprint(DatasetFingerprint.Of(train), RunFingerprint.HashOptions(optionsJson), baseHash));
-            var schedule = new LearningRateSchedule(learningRate, settings.TotalSteps, o.WarmupFraction, o.MinLearningRateRatio);
-            var adam = new AdamWSettings { LearningRate = learningRate, Beta1 = o.Beta1, Beta2 = o.Beta2, Epsilon = o.Epsilon, WeightDecay = o.WeightDecay };
-            using var step = new DplStep(model, adam, schedule, o.MaxGradNorm, o.MicroBatchSize);
-            var notices = new RewardTruncationNotices(
-                new ProgressReporter(DplStep.DefaultStage, settings.TotalSteps, progress, _logger), Name, baseModel.Encoder, baseModel.Model.Config.MaxPositionEmbeddings);
-            var pairs = train.Select(e => new ConditionedPair(e.Target, UserConditioning.None)).ToArray();
-            var result = new TrainingLoop(settings, _logger, _timeProvider).Run(new StepTask(this, step, pairs, eval, _logger, notices), progress, cancellationToken);
+            var plan = _core.Plan(o, train, eval is not null, seed, baseHash, parameters, learningRate => OptionsJson(baseModel, learningRate, seed));
+            using var step = new DplStep(model, plan.Adam, plan.Schedule, o.MaxGradNorm, o.MicroBatchSize);
+            var calls = new RewardTrainerCore.StepCalls(
+                DplStep.DefaultStage, CheckpointName,
+                Track: (checkpoint, steps) => { step.LastGoodCheckpoint = checkpoint; step.StepsTaken = steps; },
+                Train: (batch, ct) => step.Step(batch, ct).ToMetrics(),
+                Save: step.Save,
+                Load: step.Load,
+                Predict: (pairs, ct) => [.. step.Model.Predict(pairs, ct).Select(p => p.ChosenProbability)]);
+            var metadata = _core.Loop(plan, baseModel, train, eval, calls, progress, cancellationToken);
             baseModel.Model.eval();
-            var metadata = result.ToMetadata(settings);
-            return new DplTrainedModel(model, metadata, optionsJson, _ownsModels ? [model, baseModel] : [model]);
+            return new DplTrainedModel(model, metadata, plan.OptionsJson, _core.OwnsModels ? [model, baseModel] : [model]);
         }
         catch
         {
@@ -130,35 +100,5 @@ public sealed class DplTrainer : IPreferenceTrainer
         json["atoms"] = head.Atoms;
         json["entropy_bonus"] = head.EntropyBonus;
         return json;
-    }
-
-    private sealed class StepTask(DplTrainer trainer, DplStep step, ConditionedPair[] train, IReadOnlyList<PreferenceExample>? eval, ILogger? logger, RewardTruncationNotices notices) : ITrainingTask
-    {
-        public string Stage => DplStep.DefaultStage;
-
-        public IReadOnlyDictionary<string, double> Step(TrainingStepContext context, CancellationToken cancellationToken)
-        {
-            step.LastGoodCheckpoint = context.LastCheckpoint;
-            step.StepsTaken = context.Step;
-            var batch = context.Batch.Select(i => train[i]).ToArray();
-            var watch = Stopwatch.StartNew();
-            var values = step.Step(batch, cancellationToken).ToMetrics();
-            values["pairs_per_second"] = batch.Length / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
-            notices.AfterStep(context.Step, values["truncated"]);
-            return values;
-        }
-
-        public void Save(CheckpointWriter writer) => step.Save(writer, CheckpointName);
-
-        public void Load(CheckpointReader reader) => step.Load(reader, CheckpointName);
-
-        public IReadOnlyDictionary<string, double> Evaluate(CancellationToken cancellationToken)
-        {
-            var predictions = step.Model.Predict([.. eval!.Select(e => new ConditionedPair(e.Target, UserConditioning.None))], cancellationToken);
-            var report = PreferenceAccuracy.Compute(eval!, [.. predictions.Select(p => p.ChosenProbability)]);
-            if (logger is not null && logger.IsEnabled(LogLevel.Information))
-                logger.LogInformation("{Method}: eval accuracy {Accuracy:P1}", trainer.Name, report.Accuracy);
-            return BradleyTerryTrainer.EvaluationMetrics(report);
-        }
     }
 }

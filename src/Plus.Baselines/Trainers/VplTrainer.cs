@@ -1,12 +1,7 @@
-using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Plus.Baselines.Persistence;
 using Plus.Baselines.Vpl;
-using Plus.Data;
-using Plus.Metrics;
-using Plus.Torch.Persistence;
 using Plus.Torch.Reward;
 using Plus.Torch.Training;
 using Plus.Training;
@@ -27,10 +22,7 @@ namespace Plus.Baselines.Trainers;
 public sealed class VplTrainer : IPreferenceTrainer
 {
     private const string CheckpointName = "vpl";
-    private readonly Func<ConditionedRewardModel> _modelFactory;
-    private readonly ILogger? _logger;
-    private readonly TimeProvider? _timeProvider;
-    private readonly bool _ownsModels;
+    private readonly RewardTrainerCore _core;
 
     /// <summary>Creates the trainer.</summary>
     /// <param name="options">The options (validated here and copied).</param>
@@ -41,15 +33,8 @@ public sealed class VplTrainer : IPreferenceTrainer
     /// <exception cref="ArgumentException">The options are invalid; the message lists every problem by option name.</exception>
     public VplTrainer(VplTrainerOptions options, Func<ConditionedRewardModel> modelFactory, ILogger<VplTrainer>? logger = null, TimeProvider? timeProvider = null, bool ownsModels = true)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(modelFactory);
-        var errors = options.Validate();
-        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(options));
-        Options = options.Clone();
-        _modelFactory = modelFactory;
-        _logger = logger;
-        _timeProvider = timeProvider;
-        _ownsModels = ownsModels;
+        Options = RewardTrainerCore.Validated(options, modelFactory).Clone();
+        _core = new RewardTrainerCore(Name, modelFactory, static e => UserConditioning.FromContext(e.Context), logger, timeProvider, ownsModels);
     }
 
     /// <inheritdoc />
@@ -76,24 +61,14 @@ public sealed class VplTrainer : IPreferenceTrainer
     public async Task<VplTrainedModel> TrainModelAsync(
         IReadOnlyList<PreferenceExample> train, IReadOnlyList<PreferenceExample>? eval = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(train);
-        if (train.Count == 0) throw new ArgumentException("There are no training examples.", nameof(train));
+        RewardTrainerCore.RequireExamples(train);
         for (int i = 0; i < train.Count; i++)
         {
             if (train[i].Context.Pairs.Count == 0)
                 throw new ArgumentException($"train[{i}] (user '{train[i].UserId}') has an empty context; VPL infers the user from at least one context pair.", nameof(train));
         }
 
-        var backbone = _modelFactory() ?? throw new InvalidOperationException("The model factory returned null.");
-        try
-        {
-            return await Task.Run(() => Run(backbone, train, eval is { Count: > 0 } ? eval : null, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            if (_ownsModels) backbone.Dispose();
-            throw;
-        }
+        return await _core.RunOnNewModelAsync(eval, (backbone, evalOrNull) => Run(backbone, train, evalOrNull, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     private VplTrainedModel Run(
@@ -102,30 +77,25 @@ public sealed class VplTrainer : IPreferenceTrainer
     {
         var o = Options.Training;
         var vpl = Options.Vpl;
-        int seed = o.EffectiveSeed;
-        Seeding.Seed(seed);
-        backbone.Model.eval();
-        string baseHash = backbone.Model.SourceDirectory is { } source ? ContentHash.OfModelFolder(source) : ContentHash.OfModule(backbone.Model);
+        var (seed, baseHash) = RewardTrainerCore.Start(o, backbone, trainsBackbone: false);
         var embedder = new VplEmbedder(backbone.Model.Backbone, backbone.Encoder, Options.EmbedBatchSize);
         var network = new VplNetwork(embedder.EmbeddingSize, vpl.LatentSize, vpl.HiddenSize, vpl.Seed, backbone.Model.Device, vpl.ClampMean);
         var model = new VplRewardModel(embedder, network, ownsNetwork: true);
         try
         {
             long parameters = network.parameters().Sum(p => p.numel());
-            double learningRate = o.EffectiveLearningRate(parameters);
-            var optionsJson = OptionsJson(backbone, learningRate, seed);
-            var settings = o.ToLoopSettings(Name, train.Count, seed, eval is not null,
-                new RunFingerprint(DatasetFingerprint.Of(train), RunFingerprint.HashOptions(optionsJson), baseHash));
-            var schedule = new LearningRateSchedule(learningRate, settings.TotalSteps, o.WarmupFraction, o.MinLearningRateRatio);
-            var adam = new AdamWSettings { LearningRate = learningRate, Beta1 = o.Beta1, Beta2 = o.Beta2, Epsilon = o.Epsilon, WeightDecay = o.WeightDecay };
-            using var step = new VplStep(model, vpl, adam, schedule, o.MaxGradNorm);
-            var notices = new RewardTruncationNotices(
-                new ProgressReporter(VplStep.DefaultStage, settings.TotalSteps, progress, _logger), Name, backbone.Encoder, backbone.Model.Config.MaxPositionEmbeddings);
-            var pairs = train.Select(e => new ConditionedPair(e.Target, UserConditioning.FromContext(e.Context))).ToArray();
-            var result = new TrainingLoop(settings, _logger, _timeProvider).Run(new StepTask(this, step, pairs, eval, _logger, notices), progress, cancellationToken);
+            var plan = _core.Plan(o, train, eval is not null, seed, baseHash, parameters, learningRate => OptionsJson(backbone, learningRate, seed));
+            using var step = new VplStep(model, vpl, plan.Adam, plan.Schedule, o.MaxGradNorm);
+            var calls = new RewardTrainerCore.StepCalls(
+                VplStep.DefaultStage, CheckpointName,
+                Track: (checkpoint, steps) => { step.LastGoodCheckpoint = checkpoint; step.StepsTaken = steps; },
+                Train: (batch, ct) => step.Step(batch, ct).ToMetrics(),
+                Save: step.Save,
+                Load: step.Load,
+                Predict: step.Model.PredictChosenProbabilities);
+            var metadata = _core.Loop(plan, backbone, train, eval, calls, progress, cancellationToken);
             network.eval();
-            var metadata = result.ToMetadata(settings);
-            return new VplTrainedModel(backbone, model, metadata, optionsJson, _ownsModels ? [model, backbone] : [model]);
+            return new VplTrainedModel(backbone, model, metadata, plan.OptionsJson, _core.OwnsModels ? [model, backbone] : [model]);
         }
         catch
         {
@@ -146,35 +116,5 @@ public sealed class VplTrainer : IPreferenceTrainer
         json["clamp_mean"] = v.ClampMean;
         json["vpl_seed"] = v.Seed;
         return json;
-    }
-
-    private sealed class StepTask(VplTrainer trainer, VplStep step, ConditionedPair[] train, IReadOnlyList<PreferenceExample>? eval, ILogger? logger, RewardTruncationNotices notices) : ITrainingTask
-    {
-        public string Stage => VplStep.DefaultStage;
-
-        public IReadOnlyDictionary<string, double> Step(TrainingStepContext context, CancellationToken cancellationToken)
-        {
-            step.LastGoodCheckpoint = context.LastCheckpoint;
-            step.StepsTaken = context.Step;
-            var batch = context.Batch.Select(i => train[i]).ToArray();
-            var watch = Stopwatch.StartNew();
-            var values = step.Step(batch, cancellationToken).ToMetrics();
-            values["pairs_per_second"] = batch.Length / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
-            notices.AfterStep(context.Step, values["truncated"]);
-            return values;
-        }
-
-        public void Save(CheckpointWriter writer) => step.Save(writer, CheckpointName);
-
-        public void Load(CheckpointReader reader) => step.Load(reader, CheckpointName);
-
-        public IReadOnlyDictionary<string, double> Evaluate(CancellationToken cancellationToken)
-        {
-            var probabilities = step.Model.PredictChosenProbabilities([.. eval!.Select(e => new ConditionedPair(e.Target, UserConditioning.FromContext(e.Context)))], cancellationToken);
-            var report = PreferenceAccuracy.Compute(eval!, probabilities);
-            if (logger is not null && logger.IsEnabled(LogLevel.Information))
-                logger.LogInformation("{Method}: eval accuracy {Accuracy:P1}", trainer.Name, report.Accuracy);
-            return BradleyTerryTrainer.EvaluationMetrics(report);
-        }
     }
 }
