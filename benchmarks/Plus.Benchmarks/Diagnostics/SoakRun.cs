@@ -5,6 +5,8 @@ using Plus.Data;
 using Plus.Prompts;
 using Plus.Torch;
 using Plus.Torch.Chat;
+using Plus.Torch.Checkpoints;
+using Plus.Torch.Modeling;
 using Plus.Torch.Generation;
 using Plus.Torch.Reward;
 using Plus.Torch.Tokenization;
@@ -16,7 +18,9 @@ namespace Plus.Benchmarks.Diagnostics;
 /// <summary>
 /// <c>soak</c>: a long run on the embedded tiny model (plus-tiny-qwen2), to show that memory stays flat: first
 /// <c>--steps</c> Bradley-Terry training steps (a <see cref="BradleyTerryStep"/> on batches of 4 short Pets pairs),
-/// then <c>--generations</c> seeded sampled generations (one prompt per call, up to 16 new tokens). Every
+/// then <c>--generations</c> seeded sampled generations (one prompt per call, up to 16 new tokens), then
+/// <c>--reloads</c> times (default 0) builds and disposes a wider model of the same architecture (hidden 512, MLP
+/// 2,048: 63 MB of fp32 weights), to tell a leak of weights from TorchSharp's tensor count. Every
 /// <c>--report-every</c> steps or generations it prints one JSON line with the resident memory (Linux <c>VmRSS</c>),
 /// the managed heap after a full collection, native memory estimated as resident minus the GC's committed bytes, and
 /// TorchSharp's count of undisposed tensors; a last line gives each phase's growth from its first report to its last
@@ -31,7 +35,7 @@ internal static class SoakRun
     public static int Run(string[] args)
     {
         string device = Environment.GetEnvironmentVariable("PLUS_BENCH_DEVICE") ?? "cpu";
-        int steps = 10_000, generations = 10_000, every = 0;
+        int steps = 10_000, generations = 10_000, reloads = 0, every = 0;
         for (int i = 1; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"Option {args[i]} needs a value.");
@@ -47,9 +51,10 @@ internal static class SoakRun
                 case "--device": device = Next(); break;
                 case "--steps": steps = NextCount(); break;
                 case "--generations": generations = NextCount(); break;
+                case "--reloads": reloads = NextCount(); break;
                 case "--report-every": every = NextCount(); break;
                 default:
-                    Console.Error.WriteLine($"Unknown option '{args[i]}'. Usage: soak [--steps 10000] [--generations 10000] [--report-every max(count/10, 1)] [--device cpu|cuda]");
+                    Console.Error.WriteLine($"Unknown option '{args[i]}'. Usage: soak [--steps 10000] [--generations 10000] [--reloads 0] [--report-every max(count/10, 1)] [--device cpu|cuda]");
                     return 2;
             }
         }
@@ -96,12 +101,25 @@ internal static class SoakRun
             GC.KeepAlive(tokens);
         }
 
+        var reload = new List<Snapshot>();
+        if (reloads > 0)
+        {
+            var wide = DecoderConfig.Load(DefaultModels.ExtractTinyQwen2()) with { HiddenSize = 512, IntermediateSize = 2048 };
+            int reportEvery = every > 0 ? every : Math.Max(reloads / 10, 1);
+            for (int r = 1; r <= reloads; r++)
+            {
+                using (var model = new CausalLM(wide, dev)) GC.KeepAlive(model);
+                if (r % reportEvery == 0 || r == reloads) reload.Add(Report("reload", r, sw));
+            }
+        }
+
         var end = Report("end", 0, sw);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{{\"bench\":\"soak\",\"phase\":\"summary\",\"device\":\"{dev}\",\"steps\":{steps},\"generations\":{generations}," +
             $"\"train_rss_min_mb\":{Min(train, x => x.RssMb):F1},\"train_rss_max_mb\":{Max(train, x => x.RssMb):F1},\"generate_rss_min_mb\":{Min(generate, x => x.RssMb):F1},\"generate_rss_max_mb\":{Max(generate, x => x.RssMb):F1}," +
             $"\"train_rss_growth_mb\":{Growth(train, x => x.RssMb):F1},\"train_native_growth_mb\":{Growth(train, x => x.NativeMb):F1},\"train_managed_growth_mb\":{Growth(train, x => x.ManagedMb):F1},\"train_live_tensor_growth\":{Growth(train, x => x.LiveTensors):F0}," +
             $"\"generate_rss_growth_mb\":{Growth(generate, x => x.RssMb):F1},\"generate_native_growth_mb\":{Growth(generate, x => x.NativeMb):F1},\"generate_managed_growth_mb\":{Growth(generate, x => x.ManagedMb):F1},\"generate_live_tensor_growth\":{Growth(generate, x => x.LiveTensors):F0}," +
+            $"\"reload_rss_growth_mb\":{Growth(reload, x => x.RssMb):F1},\"reload_live_tensor_growth\":{Growth(reload, x => x.LiveTensors):F0}," +
             $"\"end_rss_mb\":{end.RssMb:F1},\"peak_rss_mb\":{Memory.ReadStatusKb("VmHWM") / 1024.0:F1},\"seconds\":{sw.Elapsed.TotalSeconds:F1}}}"));
         return 0;
     }
