@@ -1,11 +1,5 @@
-using Plus.Data;
-using Plus.Prompts;
 using Plus.Torch.Persistence;
-using Plus.Torch.Reward;
 using Plus.Torch.Tests.Checkpoints;
-using Plus.Torch.Tokenization;
-using Plus.Torch.Training;
-using Plus.Training;
 
 namespace Plus.Torch.Tests.Persistence;
 
@@ -16,33 +10,16 @@ namespace Plus.Torch.Tests.Persistence;
 /// </summary>
 public sealed class TrainedModelFullDiskTests
 {
-    private static readonly string ModelDir = Path.Combine(AppContext.BaseDirectory, "fixtures", "tiny-chat");
-
-    private static async Task<TrainedModel> TrainAsync(int seed)
-    {
-        var tokenizer = HfTokenizer.Load(ModelDir);
-        var train = new PetsDatasetBuilder(new PetsDatasetOptions { Seed = 3 }).Build().Train.Take(8).ToList();
-        var trainer = new BradleyTerryTrainer(
-            new BradleyTerryOptions { BatchSize = 4, MaxSteps = 1, LearningRate = 1e-2, Seed = seed },
-            () => new ConditionedRewardModel(
-                RewardModel.FromPretrained(ModelDir, newHeadSeed: seed),
-                new RewardTextEncoder(tokenizer, new ChatMlFormatter(), new ConditioningRenderer(new PromptRenderer(PromptDomain.Pets))),
-                batchSize: 4));
-        return await trainer.TrainModelAsync(train);
-    }
-
-    private static IReadOnlyList<PreferenceExample> Test() => new PetsDatasetBuilder(new PetsDatasetOptions { Seed = 3 }).Build().Test.Take(6).ToList();
-
     [Fact]
     public async Task A_full_disk_at_any_file_of_SaveAsync_keeps_the_saved_model_and_names_the_folder()
     {
         using var dir = new TempDir();
         string target = Path.Combine(dir.Path, "model");
-        using var first = await TrainAsync(seed: 4);
-        using var second = await TrainAsync(seed: 9);
+        using var first = await SaveFaultFixture.TrainAsync(seed: 4);
+        using var second = await SaveFaultFixture.TrainAsync(seed: 9);
         await first.SaveAsync(target);
-        var expected = await first.PredictChosenProbabilitiesAsync(Test());
-        Assert.NotEqual(expected, await second.PredictChosenProbabilitiesAsync(Test())); // a replaced model would be noticed
+        var expected = await first.PredictChosenProbabilitiesAsync(SaveFaultFixture.Test());
+        Assert.NotEqual(expected, await second.PredictChosenProbabilitiesAsync(SaveFaultFixture.Test())); // a replaced model would be noticed
         var manifest = File.ReadAllBytes(Path.Combine(target, TrainedModelManifest.FileName));
 
         // Which files SaveAsync writes through the seam: at least the reward model's config.json, its weights and plus.json.
@@ -78,7 +55,7 @@ public sealed class TrainedModelFullDiskTests
 
         using (var reloaded = TrainedModel.Load(target))
         {
-            Assert.Equal(expected, await reloaded.PredictChosenProbabilitiesAsync(Test()));
+            Assert.Equal(expected, await reloaded.PredictChosenProbabilitiesAsync(SaveFaultFixture.Test()));
         }
 
         // Into a new folder: nothing at all is left, so no folder looks like a model.
@@ -94,6 +71,6 @@ public sealed class TrainedModelFullDiskTests
         // The disk has room again: the same save succeeds and replaces the model.
         await second.SaveAsync(target);
         using var replaced = TrainedModel.Load(target);
-        Assert.Equal(await second.PredictChosenProbabilitiesAsync(Test()), await replaced.PredictChosenProbabilitiesAsync(Test()));
+        Assert.Equal(await second.PredictChosenProbabilitiesAsync(SaveFaultFixture.Test()), await replaced.PredictChosenProbabilitiesAsync(SaveFaultFixture.Test()));
     }
 }
