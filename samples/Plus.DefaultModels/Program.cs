@@ -48,6 +48,7 @@ if (args.Contains("--summary-reward-probe"))
 if (args.Contains("--evaluate"))
 {
     SummaryProbe.ProbeTemperature = double.Parse(Arg("--temperature", "1.0"), CultureInfo.InvariantCulture);
+    SummaryProbe.LinePairs = args.Contains("--line-pairs");
     SummaryProbe.Run(Arg("--evaluate", outDir), seed);
     return;
 }

@@ -12,13 +12,28 @@ internal static class SummaryProbe
 {
     public static double ProbeTemperature { get; set; } = 1.0;
 
+    /// <summary>
+    /// <c>--line-pairs</c>: the summarizer prompt writes each past chosen and rejected sentence on a line of its own
+    /// (<see cref="LinePairTemplates"/>), so that a summary copying one has the tokens a response starting with it has
+    /// (issue 15, docs/plus.md). The summaries are then also counted by whether the preferred animal starts a line.
+    /// </summary>
+    public static bool LinePairs { get; set; }
+
+    /// <summary>The paper's Pets templates with the pair written as "The user chose\n{chosen}\nThe user rejected\n{rejected}".</summary>
+    public static DomainPromptTemplates LinePairTemplates()
+    {
+        var templates = DomainPromptTemplates.CreatePets();
+        templates.Pair = "Here is a request of a user for an AI assistant.\n{prompt} The user chose\n{chosen}\nThe user rejected\n{rejected}\n\n";
+        return templates;
+    }
+
     public static void Run(string directory, int seed)
     {
         using var model = CausalLM.FromPretrained(directory);
         model.eval();
         var tokenizer = HfTokenizer.Load(directory);
         var chat = new ChatMlFormatter();
-        var renderer = new PromptRenderer(PromptDomain.Pets);
+        var renderer = new PromptRenderer(PromptDomain.Pets, LinePairs ? LinePairTemplates() : null);
         var extractor = new SummaryExtractor();
         var split = new PetsDatasetBuilder(new PetsDatasetOptions { Seed = seed }).Build();
         var ood = new PetsDatasetBuilder(new PetsDatasetOptions { Seed = seed }).BuildOod();
@@ -27,8 +42,10 @@ internal static class SummaryProbe
         var trainUsers = split.Train.GroupBy(e => e.UserId).Select(g => g.First()).Take(64).ToList();
         var viaLibrary = summarizer.SummarizeAsync(trainUsers.Select(u => u.Context).ToList()).GetAwaiter().GetResult();
         int namesPreferred = trainUsers.Where((u, i) => viaLibrary[i].Text.Contains("chose " + Capital(u.UserType!) + "s", StringComparison.Ordinal)).Count();
+        int lineForm = trainUsers.Where((u, i) => viaLibrary[i].Text.Contains("\n" + Capital(u.UserType!) + "s", StringComparison.Ordinal)).Count();
+        int anyMention = trainUsers.Where((u, i) => viaLibrary[i].Text.Contains(u.UserType!, StringComparison.OrdinalIgnoreCase)).Count();
         for (int i = 0; i < 4; i++) Console.WriteLine($"  [library T={ProbeTemperature}] {trainUsers[i].UserType} user: {viaLibrary[i].Text}");
-        Console.WriteLine($"pets-train via TorchUserSummarizer (24 tokens, T={ProbeTemperature}): {namesPreferred}/64 name the preferred animal");
+        Console.WriteLine($"pets-train via TorchUserSummarizer (24 tokens, T={ProbeTemperature}{(LinePairs ? ", line pairs" : "")}): {namesPreferred}/64 name the preferred animal after \"chose \", {lineForm} at the start of a line, {anyMention} mention it at all");
         foreach (var (name, examples) in new[] { ("pets-train", split.Train), ("pets-ood", ood) })
         {
             var users = examples.GroupBy(e => e.UserId).Select(g => g.First()).Take(64).ToList();
