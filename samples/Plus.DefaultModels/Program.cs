@@ -55,7 +55,14 @@ if (args.Contains("--evaluate"))
 
 var clock = Stopwatch.StartNew();
 var chat = new ChatMlFormatter();
-var renderer = new PromptRenderer(PromptDomain.Pets);
+// --line-pairs (issue 15, docs/plus.md): the summarizer prompt writes each past sentence on a line of its own and the
+// informative targets and drills put each subject at the start of a line, so that a copied subject has the tokens a
+// response starting with it has ("The user chose\nApples\nand rejected\nPears.").
+bool linePairs = args.Contains("--line-pairs");
+var renderer = new PromptRenderer(PromptDomain.Pets, linePairs ? SummaryProbe.LinePairTemplates() : null);
+string Target(string summary, bool informative) => linePairs && informative
+    ? summary.Replace("The user chose ", "The user chose\n", StringComparison.Ordinal).Replace(" and rejected ", "\nand rejected\n", StringComparison.Ordinal).Replace(" over ", "\nover\n", StringComparison.Ordinal)
+    : summary;
 var pets = PetsSentences.Default;
 
 // (a) Pets training sentences (the first 80 of each animal) as answers to the Pets prompt.
@@ -94,7 +101,7 @@ var extraPredicates = args.Contains("--pet-shaped")
     : null;
 var warm = new SummarizationWarmStartBuilder { Seed = seed, InformativeFraction = informative, ExtraSubjects = extraSubjects, ExtraPredicates = extraPredicates }.Build(warmCount);
 var warmTexts = warm
-    .Select(w => chat.Format([ChatTurn.User(renderer.RenderSummarizerText(w.Context)), ChatTurn.Assistant("##Summary " + w.Summary)], addGenerationPrompt: false))
+    .Select(w => chat.Format([ChatTurn.User(renderer.RenderSummarizerText(w.Context)), ChatTurn.Assistant("##Summary " + Target(w.Summary, w.Informative))], addGenerationPrompt: false))
     .ToList();
 
 // The vocabulary: every token Qwen's tokenizer emits on what the library will ever show this model
@@ -154,15 +161,16 @@ for (int i = 0; i < drillCount; i++)
     string a = drillSubjects[drillRng.Next(drillSubjects.Length)], b = drillSubjects[drillRng.Next(drillSubjects.Length)];
     if (a == b) continue;
     string topic = SummarizationWarmStartBuilder.Topics[drillRng.Next(SummarizationWarmStartBuilder.Topics.Count)].Topic;
+    string sep = linePairs ? "\n" : " ";
     var lines = Enumerable.Range(0, 3).Select(_ => shortDrills
-        ? $"The user chose {a} {Phrase()} The user rejected {b} {Phrase()}"
-        : $"Please talk about one kind of {topic}. The user chose {a} {Phrase()} The user rejected {b} {Phrase()}");
+        ? $"The user chose{sep}{a} {Phrase()}{sep}The user rejected{sep}{b} {Phrase()}"
+        : $"Please talk about one kind of {topic}. The user chose{sep}{a} {Phrase()}{sep}The user rejected{sep}{b} {Phrase()}");
     string user = string.Join(shortDrills ? " " : "\n\n", lines) + (shortDrills ? "" : "\n\nStart your response with ##Summary");
-    string answer = drillRng.Next(2) switch
+    string answer = "##Summary " + Target(drillRng.Next(2) switch
     {
-        0 => $"##Summary The user chose {a} and rejected {b}.",
-        _ => $"##Summary The user chose {a} over {b}.",
-    };
+        0 => $"The user chose {a} and rejected {b}.",
+        _ => $"The user chose {a} over {b}.",
+    }, informative: true);
     string prefix = chat.Format([ChatTurn.User(user)], addGenerationPrompt: true);
     drillIds.Add((tokenizer.Encode(prefix + answer + "<|im_end|>\n"), tokenizer.Encode(prefix).Count));
 }
