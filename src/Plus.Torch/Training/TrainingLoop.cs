@@ -85,9 +85,12 @@ public sealed partial class TrainingLoop
             reporter.Announce(start, notice);
         }
 
+        // A finished run that is reused reports the metrics of its last step, as the run that wrote them did.
+        IReadOnlyDictionary<string, double> last = start > 0 && start >= total && s.MetricsPath is not null
+            ? MetricsOfStep(s.MetricsPath, start)
+            : new Dictionary<string, double>();
         using var metrics = s.MetricsPath is null ? null : new MetricsJsonlWriter(s.MetricsPath, truncateAfterStep: start);
         int lastSaved = start;
-        IReadOnlyDictionary<string, double> last = new Dictionary<string, double>();
         int[]? order = null;
         int orderEpoch = -1;
 
@@ -175,6 +178,35 @@ public sealed partial class TrainingLoop
 
         var keys = Seeding.CreateRandom(settings.Seed, 1_000_000 + epoch);
         return [.. Enumerable.Range(0, settings.ExampleCount).OrderBy(_ => keys.Next())];
+    }
+
+    /// <summary>The numeric metrics of the last line for <paramref name="step"/> in a metrics JSONL; empty when there is none.</summary>
+    private static Dictionary<string, double> MetricsOfStep(string path, long step)
+    {
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (!File.Exists(path)) return values;
+        foreach (string line in File.ReadLines(path))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(line);
+                var root = doc.RootElement;
+                if (root.ValueKind != System.Text.Json.JsonValueKind.Object || !root.TryGetProperty("step", out var st) || !st.TryGetInt64(out long n) || n != step) continue;
+                values.Clear();
+                foreach (var property in root.EnumerateObject())
+                {
+                    if (property.Name is "step" or "stage" or "time") continue;
+                    if (property.Value.ValueKind == System.Text.Json.JsonValueKind.Number) values[property.Name] = property.Value.GetDouble();
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // A torn last line (the run was killed while writing it) carries no metrics.
+            }
+        }
+
+        return values;
     }
 
     private string Save(CheckpointStore store, ITrainingTask task, int steps, int stepsPerEpoch)

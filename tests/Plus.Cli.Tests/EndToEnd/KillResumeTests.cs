@@ -90,10 +90,10 @@ public class KillResumeTests
     [Fact] // Linux and macOS: Process.Kill sends SIGKILL.
     [Trait("Category", "Slow")]
     public Task Sigkill_of_a_Bradley_Terry_run_at_seeded_points_then_resume_gives_the_uninterrupted_model_and_metrics() =>
-        // 20 BTL steps (about 0.13 s each on the tiny model), a checkpoint every 4; a kill up to 0.4 s after one lands
-        // mid-step, mid-checkpoint or, after step 20, while the model is saved. The weights are compared in this
-        // process (two fewer tool runs than predicting).
-        KillAndResumeAsync("BTL", ["--checkpoint-every", "4"], trainExamples: 40, maxDelayMs: 400, seed: 29, compareWeightsInProcess: true);
+        // 40 BTL steps (0.05 to 0.13 s each on the tiny model), a checkpoint every 4; a kill up to 0.4 s after one lands
+        // mid-step, mid-checkpoint or, after step 40, while the model is saved. (With 20 steps a quiet machine finished
+        // the first run before any kill.) The weights are compared in this process (two fewer tool runs than predicting).
+        KillAndResumeAsync("BTL", ["--checkpoint-every", "4"], trainExamples: 80, maxDelayMs: 400, seed: 29, compareWeightsInProcess: true);
 
     /// <summary>
     /// Runs <c>plus train</c> on <paramref name="trainExamples"/> pets examples in batches of 2 once uninterrupted, then
