@@ -8,5 +8,7 @@ namespace Plus.Torch.Persistence;
 /// <param name="ScoreBatchSize">Sequences per forward when scoring.</param>
 /// <param name="ChatFormat">The chat format of the inputs (<c>chatml</c>, <c>llama3</c>).</param>
 /// <param name="DefaultSystemMessage">ChatML's inserted system message, if any.</param>
+/// <param name="SubjectLines">True when the encoder reads summaries and Oracle texts with capitalized words at line starts (<c>RewardTextEncoder.SubjectLines</c>); absent when false.</param>
 public sealed record ManifestRewardModel(
-    string Path, string Format, ModelReference? BaseModel, int MaxSequenceLength, int ScoreBatchSize, string ChatFormat, string? DefaultSystemMessage);
+    string Path, string Format, ModelReference? BaseModel, int MaxSequenceLength, int ScoreBatchSize, string ChatFormat, string? DefaultSystemMessage,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool SubjectLines = false);

@@ -132,7 +132,8 @@ public static class TrainedModelStore
         var encoder = reward.Encoder;
         return new ManifestRewardModel(
             TrainedModel.RewardModelFolder, format ?? (rewardBase is null ? "hf-sequence-classification" : "peft-lora"), rewardBase,
-            encoder.MaxLength, reward.BatchSize, encoder.Formatter.Name, SystemMessage(encoder.Formatter));
+            encoder.MaxLength, reward.BatchSize, encoder.Formatter.Name, SystemMessage(encoder.Formatter),
+            encoder.SubjectLines);
     }
 
     /// <summary>
@@ -174,7 +175,7 @@ public static class TrainedModelStore
         reward.eval();
         var tokenizer = HfTokenizer.Load(rewardDir);
         var formatter = ChatFormatters.FromName(entry.ChatFormat, entry.DefaultSystemMessage);
-        var conditioned = new ConditionedRewardModel(reward, new RewardTextEncoder(tokenizer, formatter, new ConditioningRenderer(renderer), entry.MaxSequenceLength), entry.ScoreBatchSize, ownsModel: false);
+        var conditioned = new ConditionedRewardModel(reward, new RewardTextEncoder(tokenizer, formatter, new ConditioningRenderer(renderer), entry.MaxSequenceLength, subjectLines: entry.SubjectLines), entry.ScoreBatchSize, ownsModel: false);
         owned.Add(conditioned);
         return conditioned;
     }

@@ -44,7 +44,8 @@ public sealed class RewardTextEncoder
     /// <param name="padId">The id written into padding; null uses the tokenizer's pad, then its EOS token.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLength"/> is below 16.</exception>
     /// <exception cref="InvalidOperationException">No pad id was given and the tokenizer has neither a pad nor an EOS token.</exception>
-    public RewardTextEncoder(HfTokenizer tokenizer, IChatFormatter formatter, ConditioningRenderer renderer, int maxLength = 1024, int? padId = null)
+    /// <param name="subjectLines">Write each capitalized word of a summary or Oracle text at the start of a line (default false); see <see cref="SubjectLines"/>.</param>
+    public RewardTextEncoder(HfTokenizer tokenizer, IChatFormatter formatter, ConditioningRenderer renderer, int maxLength = 1024, int? padId = null, bool subjectLines = false)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(formatter);
@@ -55,6 +56,7 @@ public sealed class RewardTextEncoder
         Renderer = renderer;
         _maxLength = maxLength;
         RequestedMaxLength = maxLength;
+        SubjectLines = subjectLines;
         PadId = padId ?? tokenizer.PadTokenId ?? tokenizer.EosTokenId
             ?? throw new InvalidOperationException($"Tokenizer '{tokenizer.Source}' has no pad or EOS token; pass padId to the RewardTextEncoder.");
     }
@@ -67,6 +69,31 @@ public sealed class RewardTextEncoder
 
     /// <summary>The conditioning renderer.</summary>
     public ConditioningRenderer Renderer { get; }
+
+    /// <summary>
+    /// When true, the reward model reads a summary or an Oracle text with every capitalized word that follows a space
+    /// moved to the start of a line ("The user chose Rabbits and rejected Birds." is read as "The user chose\nRabbits and
+    /// rejected\nBirds."); the summary itself, as users read and edit it, is unchanged. A response starts a line (after
+    /// the chat template's newline), so a subject named in the summary then has exactly the tokens, and the same
+    /// token before it, as a response about it (<c>Ċ|R|ab|bits</c>): the form in which the embedded tiny reward model
+    /// learned to match a summary's subject against the responses, unseen subjects and Pets-OOD included (issue 15,
+    /// docs/plus.md). Saved with a trained model and used again on load.
+    /// </summary>
+    public bool SubjectLines { get; }
+
+    private static readonly System.Text.RegularExpressions.Regex CapitalAfterSpace =
+        new(@"(?<=\S) (?=\p{Lu})", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private UserConditioning Layout(UserConditioning conditioning)
+    {
+        if (!SubjectLines) return conditioning;
+        return conditioning.Kind switch
+        {
+            ConditioningKind.Summary => UserConditioning.FromSummary(conditioning.Summary! with { Text = CapitalAfterSpace.Replace(conditioning.Summary!.Text, "\n") }),
+            ConditioningKind.Oracle => UserConditioning.FromOracle(CapitalAfterSpace.Replace(conditioning.OracleText!, "\n")),
+            _ => conditioning,
+        };
+    }
 
     /// <summary>
     /// The most tokens per query: the <c>maxLength</c> asked for, lowered to the model's <c>max_position_embeddings</c>
@@ -230,7 +257,7 @@ public sealed class RewardTextEncoder
     private string Compose(Conversation prompt, UserConditioning conditioning, string response)
     {
         ArgumentNullException.ThrowIfNull(response);
-        var conditioned = Renderer.Render(prompt, conditioning);
+        var conditioned = Renderer.Render(prompt, Layout(conditioning));
         var turns = conditioned.Turns.Append(ChatTurn.Assistant(response));
         string text = Formatter.Format(turns, addGenerationPrompt: false);
         string end = Formatter.EndOfTurnToken;

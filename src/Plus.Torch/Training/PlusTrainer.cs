@@ -47,6 +47,8 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
     private readonly ILogger? _logger;
     private readonly LoraAdapter? _adapter;
     private readonly IReadOnlyList<IDisposable> _owned;
+    private readonly ConditionedPair[] _anchors = [];
+    private readonly string? _anchorsFingerprint;
     private ValueModel? _critic;
 
     /// <summary>Creates a trainer.</summary>
@@ -59,10 +61,17 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
     /// <param name="prompts">The summarizer's prompts (domain and templates, e.g. from <c>AddPlus()</c>); null uses the paper's templates of <see cref="PlusTrainerOptions.Domain"/>.</param>
     /// <param name="maxSummaryWords">Words kept of each summary (<c>Plus:MaxSummaryWords</c>; default 50).</param>
     /// <param name="ownsModels">When true the trained model disposes <paramref name="summarizerModel"/> and <paramref name="rewardModel"/> with itself.</param>
+    /// <param name="rewardAnchors">
+    /// Pairs whose summary is known, its text in <see cref="PreferenceExample.OraclePreference"/>, mixed into the
+    /// reward-model updates (<see cref="PlusTrainerOptions.RewardAnchorsPerStep"/> per step); required when that option
+    /// is above 0. Part of the run's fingerprint.
+    /// </param>
+    /// <exception cref="ArgumentException">The options are invalid, or anchors are asked for and none (or one without a text) are given.</exception>
     public PlusTrainer(
         CausalLM summarizerModel, HfTokenizer tokenizer, ConditionedRewardModel rewardModel,
         PlusTrainerOptions? options = null, ILogger? logger = null, IChatFormatter? chatFormatter = null,
-        PromptRenderer? prompts = null, int maxSummaryWords = 50, bool ownsModels = false)
+        PromptRenderer? prompts = null, int maxSummaryWords = 50, bool ownsModels = false,
+        IReadOnlyList<PreferenceExample>? rewardAnchors = null)
     {
         ArgumentNullException.ThrowIfNull(summarizerModel);
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -71,6 +80,20 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
         _options = (options ?? new PlusTrainerOptions()).Clone();
         if (prompts is not null) _options.Domain = prompts.Domain;
         if (_options.Validate() is { Count: > 0 } errors) throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        if (_options.RewardAnchorsPerStep > 0)
+        {
+            if (rewardAnchors is not { Count: > 0 })
+                throw new ArgumentException($"Plus:Training:RewardAnchorsPerStep is {_options.RewardAnchorsPerStep} but no reward anchors were given.", nameof(rewardAnchors));
+            for (int i = 0; i < rewardAnchors.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(rewardAnchors[i]?.OraclePreference))
+                    throw new ArgumentException($"rewardAnchors[{i}] has no summary text (OraclePreference).", nameof(rewardAnchors));
+            }
+
+            _anchors = rewardAnchors.Select(a => new ConditionedPair(a.Target, UserConditioning.FromSummary(UserSummary.FromUser(a.OraclePreference!)))).ToArray();
+            _anchorsFingerprint = DatasetFingerprint.Of(rewardAnchors);
+        }
+
         _summarizerModel = summarizerModel;
         _rewardModel = rewardModel;
         _logger = logger;
@@ -188,6 +211,8 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
         json[nameof(MaxSummaryWords)] = MaxSummaryWords;
         json["Prompts"] = JsonSerializer.SerializeToNode(Summarizer.Renderer.Templates);
         json["RewardPrompts"] = JsonSerializer.SerializeToNode(_rewardModel.Encoder.Renderer.Prompts.Templates);
+        if (_rewardModel.Encoder.SubjectLines) json["RewardSubjectLines"] = true;
+        if (_anchorsFingerprint is not null) json["RewardAnchors"] = $"{_anchors.Length}:{_anchorsFingerprint}";
         return json;
     }
 
@@ -354,6 +379,16 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
                 rmLoss += result.Loss * chunk.Count;
                 correct += result.Accuracy * chunk.Count;
                 seen += chunk.Count;
+            }
+
+            if (t._options.RewardAnchorsPerStep > 0)
+            {
+                int n = t._options.RewardAnchorsPerStep;
+                var anchors = Enumerable.Range(0, n).Select(k => t._anchors[(int)(((long)step * n + k) % t._anchors.Length)]).ToList();
+                _rmStep.StepsTaken = step;
+                var anchorResult = _rmStep.Step(anchors, CancellationToken.None);
+                values["rm_anchor_loss"] = anchorResult.Loss;
+                values["rm_anchor_accuracy"] = anchorResult.Accuracy;
             }
 
             t._rewardModel.Model.eval();

@@ -80,6 +80,16 @@ public sealed class PlusTrainerOptions : IValidatableOptions
     [Range(0, int.MaxValue)]
     public int FreezeSummarizerSteps { get; set; }
 
+    /// <summary>
+    /// Anchor pairs mixed into every reward-model update (default 0: none): the trainer's <c>rewardAnchors</c>, pairs whose
+    /// conditioning is a known summary (for example <see cref="Plus.Data.RewardWarmStartBuilder"/> pairs about other
+    /// subjects), taken in turn, this many per step, as one more reward-model mini-batch after the users' pairs. They keep
+    /// a warm-started reward model's rule "prefer the response about what the summary names" while it learns the
+    /// training users, who alone would let it memorize their few subjects (issue 15, docs/plus.md).
+    /// </summary>
+    [Range(0, 100_000)]
+    public int RewardAnchorsPerStep { get; set; }
+
     /// <summary>Use the adaptive KL controller of Ziegler et al. instead of the fixed β (default false, as the paper).</summary>
     public bool AdaptiveKl { get; set; }
 

@@ -109,6 +109,22 @@ public sealed class TrainedModelRoundTripTests(TrainedModelsFixture fixture) : I
     }
 
     [Fact]
+    public async Task Subject_lines_are_saved_in_the_manifest_and_used_again_on_load()
+    {
+        string manifest = await File.ReadAllTextAsync(Path.Combine(fixture.Saved["Oracle"], "plus.json"));
+        Assert.Contains("\"subject_lines\": true", manifest, StringComparison.Ordinal);
+        Assert.DoesNotContain("subject_lines", await File.ReadAllTextAsync(Path.Combine(fixture.Saved["BTL"], "plus.json")), StringComparison.Ordinal);
+        using var loaded = TrainedModel.Load(fixture.Saved["Oracle"]);
+        Assert.True(loaded.RewardModel.Encoder.SubjectLines);
+        using (var btl = TrainedModel.Load(fixture.Saved["BTL"])) Assert.False(btl.RewardModel.Encoder.SubjectLines);
+        var example = fixture.Test[0];
+        var query = new RewardQuery(example.Target.Prompt, example.Target.Chosen, UserConditioning.FromOracle(example.OraclePreference!));
+        string text = loaded.RewardModel.Encoder.RenderText(query);
+        Assert.Equal(fixture.Models["Oracle"].RewardModel.Encoder.RenderText(query), text);
+        Assert.Equal(fixture.Models["Oracle"].RewardModel.Score([query])[0], loaded.RewardModel.Score([query])[0], 5);
+    }
+
+    [Fact]
     public async Task A_reloaded_model_summarizes_as_trained_unless_told_otherwise()
     {
         using var loaded = TrainedModel.Load(fixture.Saved["PLUS"]);

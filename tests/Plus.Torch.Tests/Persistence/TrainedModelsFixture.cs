@@ -32,10 +32,13 @@ public sealed class TrainedModelsFixture : IAsyncLifetime
 
     private readonly List<IDisposable> _owned = [];
 
-    public ConditionedRewardModel NewRewardModel(int seed = 5) => new(
+    public ConditionedRewardModel NewRewardModel(int seed = 5, bool subjectLines = false) => new(
         RewardModel.FromPretrained(ModelDir, newHeadSeed: seed),
-        new RewardTextEncoder(Tokenizer, new ChatMlFormatter(), new ConditioningRenderer(new PromptRenderer(PromptDomain.Pets))),
+        new RewardTextEncoder(Tokenizer, new ChatMlFormatter(), new ConditioningRenderer(new PromptRenderer(PromptDomain.Pets)), subjectLines: subjectLines),
         batchSize: 8);
+
+    /// <summary>The Oracle model's encoder reads subjects at line starts (RewardTextEncoder.SubjectLines), so the round trips cover it.</summary>
+    public const bool OracleSubjectLines = true;
 
     public PlusTrainerOptions PlusOptions(bool trainSummarizer) => new()
     {
@@ -57,7 +60,7 @@ public sealed class TrainedModelsFixture : IAsyncLifetime
                 Kind = kind, BatchSize = 8, MaxSteps = 2, LearningRate = 1e-3, Seed = 4,
                 Lora = lora ? new LoraSettings { Rank = 4, Alpha = 8 } : null,
             };
-            var trainer = new BradleyTerryTrainer(options, () => NewRewardModel());
+            var trainer = new BradleyTerryTrainer(options, () => NewRewardModel(subjectLines: kind == ConditioningKind.Oracle && OracleSubjectLines));
             Models[name] = await trainer.TrainModelAsync(Train);
         }
 

@@ -20,6 +20,30 @@ public class RewardTextEncoderTests
     }
 
     [Fact]
+    public void Subject_lines_give_a_summarys_subject_the_tokens_of_a_response_about_it_and_keep_the_summary_as_written()
+    {
+        var tokenizer = global::Plus.Torch.Tokenization.HfTokenizer.Load(global::Plus.Torch.DefaultModels.ExtractTinyQwen2());
+        var summary = UserSummary.FromUser("The user chose Rabbits and rejected Birds.");
+        var query = new RewardQuery(Prompt, "Rabbits are gentle.", UserConditioning.FromSummary(summary));
+        var lines = new RewardTextEncoder(tokenizer, RewardFixture.ChatMl, RewardFixture.PetsRenderer, subjectLines: true);
+        var plain = new RewardTextEncoder(tokenizer, RewardFixture.ChatMl, RewardFixture.PetsRenderer);
+        Assert.True(lines.SubjectLines);
+        Assert.False(plain.SubjectLines);
+        Assert.Contains("The user chose\nRabbits and rejected\nBirds.", lines.RenderText(query), StringComparison.Ordinal);
+        Assert.Contains("The user chose Rabbits and rejected Birds.", plain.RenderText(query), StringComparison.Ordinal);
+        Assert.Equal("The user chose Rabbits and rejected Birds.", summary.Text);
+        // The sentence's first word and words after a newline are left as they are; Oracle texts are laid out too.
+        var oracle = new RewardQuery(Prompt, "Birds sing.", UserConditioning.FromOracle("Likes Birds, not Rabbits."));
+        Assert.Contains("Likes\nBirds, not\nRabbits.", lines.RenderText(oracle), StringComparison.Ordinal);
+
+        // "\nRabbits" (Ċ|R|ab|bits on the embedded tokenizer) now occurs in the summary as well as at the response's start.
+        var word = tokenizer.Encode("\nRabbits");
+        int Occurrences(IReadOnlyList<int> ids) => Enumerable.Range(0, ids.Count - word.Count + 1).Count(i => ids.Skip(i).Take(word.Count).SequenceEqual(word));
+        Assert.Equal(2, Occurrences(lines.Encode(query).TokenIds));
+        Assert.Equal(1, Occurrences(plain.Encode(query).TokenIds));
+    }
+
+    [Fact]
     public void Every_conditioning_kind_goes_through_the_core_renderer_into_the_user_turn()
     {
         var encoder = RewardFixture.Encoder();

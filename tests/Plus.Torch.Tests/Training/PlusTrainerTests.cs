@@ -207,6 +207,69 @@ public sealed class PlusTrainerTests : IDisposable
         }
     }
 
+    private static IReadOnlyList<PreferenceExample> Anchors(int seed) => new RewardWarmStartBuilder(
+        SummarizationWarmStartBuilder.PredicatesFrom(Enum.GetValues<PetAnimal>().SelectMany(new PetsDatasetBuilder(new PetsDatasetOptions { Seed = 3 }).TrainSentences)),
+        ["Apples", "Pears", "Kites", "Maps"]) { Seed = seed }.Build(6);
+
+    [Fact]
+    public async Task Reward_anchors_join_every_reward_model_update_and_other_anchors_are_another_run()
+    {
+        string dir = Path.Combine(_work, "anchors");
+        var options = Options(trainSummarizer: false, checkpoints: dir);
+        options.RewardAnchorsPerStep = 4;
+        var reports = new List<TrainingProgress>();
+        float before;
+        float after;
+        using (var summarizer = CausalLM.FromPretrained(ModelDir))
+        using (var rewardModel = NewRewardModel())
+        using (var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, options, rewardAnchors: Anchors(1)))
+        {
+            before = ScoreProbe(rewardModel);
+            await trainer.TrainAsync(_train, progress: new SyncProgress(reports.Add));
+            after = ScoreProbe(rewardModel);
+        }
+
+        Assert.Equal(4, reports.Count);
+        foreach (var report in reports)
+        {
+            Assert.InRange(report.Metrics["rm_anchor_accuracy"], 0.0, 1.0);
+            Assert.True(double.IsFinite(report.Metrics["rm_anchor_loss"]) && report.Metrics["rm_anchor_loss"] > 0);
+        }
+
+        // The anchors change what the reward model learns: without them the same run ends elsewhere.
+        using (var summarizer = CausalLM.FromPretrained(ModelDir))
+        using (var rewardModel = NewRewardModel())
+        using (var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, Options(trainSummarizer: false)))
+        {
+            await trainer.TrainAsync(_train);
+            Assert.NotEqual(after, ScoreProbe(rewardModel));
+            Assert.NotEqual(before, after);
+        }
+
+        // Other anchors make another run: its checkpoint is not resumed.
+        using (var summarizer = CausalLM.FromPretrained(ModelDir))
+        using (var rewardModel = NewRewardModel())
+        using (var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, options, rewardAnchors: Anchors(2)))
+        {
+            var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => trainer.TrainAsync(_train));
+            Assert.Contains("the training options differ", ex.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Anchors_asked_for_and_not_given_are_a_clear_error()
+    {
+        using var summarizer = CausalLM.FromPretrained(ModelDir);
+        using var rewardModel = NewRewardModel();
+        var options = Options(trainSummarizer: false);
+        options.RewardAnchorsPerStep = 2;
+        var none = Assert.Throws<ArgumentException>(() => new PlusTrainer(summarizer, _tokenizer, rewardModel, options));
+        Assert.Contains("Plus:Training:RewardAnchorsPerStep is 2", none.Message, StringComparison.Ordinal);
+        var blank = Anchors(1).Select((a, i) => i == 3 ? a with { OraclePreference = " " } : a).ToList();
+        var noText = Assert.Throws<ArgumentException>(() => new PlusTrainer(summarizer, _tokenizer, rewardModel, options, rewardAnchors: blank));
+        Assert.Contains("rewardAnchors[3]", noText.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_checkpoint_of_other_data_is_refused()
     {
