@@ -152,28 +152,47 @@ public sealed class ConditionedRewardModel : IRewardModel, IDisposable
     /// (or use <see cref="Training.BradleyTerryStep"/>, which does both).
     /// </summary>
     /// <param name="pairs">The pairs with their conditioning.</param>
+    /// <param name="labelSmoothing">ε of <see cref="BradleyTerryLoss"/> (default 0).</param>
     /// <returns>The loss and both rewards, in the current dispose scope.</returns>
-    public PairLossOutput PairLoss(IReadOnlyList<ConditionedPair> pairs)
+    public PairLossOutput PairLoss(IReadOnlyList<ConditionedPair> pairs, double labelSmoothing = 0)
     {
+        ValidateLabelSmoothing(labelSmoothing);
         var (chosen, rejected, truncated) = ForwardPairs(pairs);
-        return new PairLossOutput(BradleyTerryLoss(chosen, rejected), chosen, rejected, truncated);
+        return new PairLossOutput(BradleyTerryLoss(chosen, rejected, labelSmoothing), chosen, rejected, truncated);
     }
 
-    /// <summary><c>mean(−log σ(chosen − rejected)) = mean(softplus(rejected − chosen))</c>, numerically stable.</summary>
+    /// <summary>
+    /// <c>mean(−log σ(chosen − rejected)) = mean(softplus(rejected − chosen))</c>, numerically stable; with label
+    /// smoothing ε, <c>mean((1 − ε)·softplus(rejected − chosen) + ε·softplus(chosen − rejected))</c>, the loss of a
+    /// label that says "chosen" with probability 1 − ε, whose minimum is at the finite margin log((1 − ε) / ε).
+    /// </summary>
     /// <param name="chosen">[B] rewards of the chosen responses.</param>
     /// <param name="rejected">[B] rewards of the rejected responses.</param>
+    /// <param name="labelSmoothing">ε in [0, 0.5) (default 0: the plain Bradley-Terry loss).</param>
     /// <returns>A scalar fp32 tensor in the current dispose scope.</returns>
-    public static Tensor BradleyTerryLoss(Tensor chosen, Tensor rejected)
+    /// <exception cref="ArgumentException">The shapes differ.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 0.5).</exception>
+    public static Tensor BradleyTerryLoss(Tensor chosen, Tensor rejected, double labelSmoothing = 0)
     {
         ArgumentNullException.ThrowIfNull(chosen);
         ArgumentNullException.ThrowIfNull(rejected);
+        ValidateLabelSmoothing(labelSmoothing);
         if (!chosen.shape.SequenceEqual(rejected.shape))
         {
             throw new ArgumentException($"chosen [{string.Join(", ", chosen.shape)}] and rejected [{string.Join(", ", rejected.shape)}] must have the same shape.", nameof(rejected));
         }
 
         using var scope = NewDisposeScope();
-        return nn.functional.softplus(rejected.to(ScalarType.Float32) - chosen.to(ScalarType.Float32)).mean().MoveToOuterDisposeScope();
+        var margin = chosen.to(ScalarType.Float32) - rejected.to(ScalarType.Float32);
+        if (labelSmoothing == 0) return nn.functional.softplus(-margin).mean().MoveToOuterDisposeScope();
+        return ((1 - labelSmoothing) * nn.functional.softplus(-margin) + labelSmoothing * nn.functional.softplus(margin)).mean().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Throws unless <paramref name="labelSmoothing"/> is in [0, 0.5).</summary>
+    internal static void ValidateLabelSmoothing(double labelSmoothing)
+    {
+        if (!(labelSmoothing >= 0 && labelSmoothing < 0.5))
+            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Label smoothing must lie in [0, 0.5).");
     }
 
     /// <summary>Pads encodings on the right into ids and mask tensors on the model's device.</summary>

@@ -55,6 +55,13 @@ public sealed class BradleyTerryOptions : IValidatableOptions
     /// </summary>
     public int MaxTokensPerMicroBatch { get; set; } = DefaultMaxTokensPerMicroBatch;
 
+    /// <summary>
+    /// Label smoothing ε of the Bradley-Terry loss (<see cref="BradleyTerryStep.LabelSmoothing"/>; default 0, the plain
+    /// loss), in [0, 0.5): the label says "chosen" with probability 1 − ε, so no pair is pulled apart beyond the margin
+    /// log((1 − ε) / ε).
+    /// </summary>
+    public double LabelSmoothing { get; set; }
+
     /// <summary>The default token budget of a forward: 32,768 padded tokens.</summary>
     public const int DefaultMaxTokensPerMicroBatch = 32_768;
 
@@ -173,7 +180,7 @@ public sealed class BradleyTerryOptions : IValidatableOptions
     {
         ArgumentNullException.ThrowIfNull(model);
         var encoder = model.Encoder;
-        return new System.Text.Json.Nodes.JsonObject
+        var json = new System.Text.Json.Nodes.JsonObject
         {
             ["method"] = method,
             ["epochs"] = Epochs,
@@ -194,6 +201,11 @@ public sealed class BradleyTerryOptions : IValidatableOptions
             ["max_sequence_length"] = encoder.MaxLength,
             ["chat_format"] = encoder.Formatter.Name,
         };
+
+        // Settings added later appear only when used, so a run of an earlier version keeps its fingerprint.
+        if (LabelSmoothing > 0) json["label_smoothing"] = LabelSmoothing;
+        if (encoder.SubjectLines) json["subject_lines"] = true;
+        return json;
     }
 
     /// <summary>The paper's values (appendix B) for 0.5B-3B models.</summary>
@@ -238,6 +250,7 @@ public sealed class BradleyTerryOptions : IValidatableOptions
         if (!(Epsilon > 0)) errors.Add(string.Create(CultureInfo.InvariantCulture, $"{SectionName}:{nameof(Epsilon)} must be positive, found {Epsilon}."));
         AtLeast(nameof(WeightDecay), WeightDecay, 0);
         if (!(MaxGradNorm > 0)) errors.Add(string.Create(CultureInfo.InvariantCulture, $"{SectionName}:{nameof(MaxGradNorm)} must be positive, found {MaxGradNorm}."));
+        InRange(nameof(LabelSmoothing), LabelSmoothing, 0, 0.5, maxInclusive: false);
         if (Lora is not null)
         {
             try

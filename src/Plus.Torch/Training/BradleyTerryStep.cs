@@ -91,6 +91,24 @@ public sealed class BradleyTerryStep : IDisposable
 
     private readonly int _maxTokensPerMicroBatch;
 
+    /// <summary>
+    /// Label smoothing ε of the loss (<see cref="ConditionedRewardModel.BradleyTerryLoss"/>; default 0). Above 0 the loss
+    /// stops pulling a pair apart once its margin reaches log((1 − ε) / ε), so pairs whose label no conditioning changes
+    /// (Pets' agreed pairs) cannot grow margins that outweigh what the conditioning says (issue 15, docs/plus.md).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set outside [0, 0.5).</exception>
+    public double LabelSmoothing
+    {
+        get => _labelSmoothing;
+        init
+        {
+            ConditionedRewardModel.ValidateLabelSmoothing(value);
+            _labelSmoothing = value;
+        }
+    }
+
+    private readonly double _labelSmoothing;
+
     /// <summary>Micro-batches (forwards) of the latest step.</summary>
     internal int LastMicroBatches { get; private set; }
 
@@ -147,7 +165,7 @@ public sealed class BradleyTerryStep : IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 var slice = batch.Skip(start).Take(micro).ToArray();
                 using var scope = NewDisposeScope();
-                var output = Model.PairLoss(slice);
+                var output = Model.PairLoss(slice, LabelSmoothing);
                 Accumulate(output.Loss, output.Chosen, output.Rejected, (double)slice.Length / batch.Count, totals);
                 truncated += output.Truncated;
                 LastMicroBatches++;
@@ -308,7 +326,7 @@ public sealed class BradleyTerryStep : IDisposable
                 var rewards = Model.Model.Forward(ids, mask);
                 var chosen = rewards.narrow(0, 0, count);
                 var rejected = rewards.narrow(0, count, count);
-                Accumulate(ConditionedRewardModel.BradleyTerryLoss(chosen, rejected), chosen, rejected, (double)count / n, totals);
+                Accumulate(ConditionedRewardModel.BradleyTerryLoss(chosen, rejected, LabelSmoothing), chosen, rejected, (double)count / n, totals);
             }
 
             LastPeakTokens = Math.Max(LastPeakTokens, 2L * count * width);

@@ -122,7 +122,7 @@ public sealed class BradleyTerryTrainer : IPreferenceTrainer
             new RunFingerprint(DatasetFingerprint.Of(train), RunFingerprint.HashOptions(optionsJson), baseModel)) with { Order = TrainingOrder.Shuffle };
         var schedule = new LearningRateSchedule(learningRate, settings.TotalSteps, o.WarmupFraction, o.MinLearningRateRatio);
         var adam = new AdamWSettings { LearningRate = learningRate, Beta1 = o.Beta1, Beta2 = o.Beta2, Epsilon = o.Epsilon, WeightDecay = o.WeightDecay };
-        using var step = new BradleyTerryStep(model, adam, schedule, o.MaxGradNorm, o.MicroBatchSize) { MaxTokensPerMicroBatch = o.MaxTokensPerMicroBatch };
+        using var step = new BradleyTerryStep(model, adam, schedule, o.MaxGradNorm, o.MicroBatchSize) { MaxTokensPerMicroBatch = o.MaxTokensPerMicroBatch, LabelSmoothing = o.LabelSmoothing };
         var notices = new ProgressReporter(BradleyTerryStep.DefaultStage, settings.TotalSteps, progress, _logger);
         var task = new StepTask(this, step, train, trainConditioning, eval, o.EvalBatchSize, notices);
         var result = new TrainingLoop(settings, _logger, _timeProvider).Run(task, progress, cancellationToken);

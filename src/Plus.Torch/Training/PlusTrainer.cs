@@ -207,6 +207,9 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             json.Remove(key);
         }
 
+        // Options added later are left out at their defaults, so a run of an earlier version keeps its fingerprint.
+        if (_options.RewardAnchorsPerStep == 0) json.Remove(nameof(PlusTrainerOptions.RewardAnchorsPerStep));
+        if (_options.RewardLabelSmoothing == 0) json.Remove(nameof(PlusTrainerOptions.RewardLabelSmoothing));
         json["Seed"] = _options.EffectiveSeed;
         json[nameof(MaxSummaryWords)] = MaxSummaryWords;
         json["Prompts"] = JsonSerializer.SerializeToNode(Summarizer.Renderer.Templates);
@@ -272,7 +275,7 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             _rewardNotices = new RewardTruncationNotices(_notices, trainer.Name, trainer._rewardModel.Encoder, trainer._rewardModel.Model.Config.MaxPositionEmbeddings, "reward_truncated");
             var o = trainer._options;
             var rmSchedule = new LearningRateSchedule(o.RewardLearningRate, totalSteps, o.WarmupFraction, o.MinLearningRateRatio);
-            _rmStep = new BradleyTerryStep(trainer._rewardModel, new AdamWSettings { LearningRate = o.RewardLearningRate }, rmSchedule) { StageName = "plus-reward-model", MaxTokensPerMicroBatch = o.RewardMaxTokensPerMicroBatch };
+            _rmStep = new BradleyTerryStep(trainer._rewardModel, new AdamWSettings { LearningRate = o.RewardLearningRate }, rmSchedule) { StageName = "plus-reward-model", MaxTokensPerMicroBatch = o.RewardMaxTokensPerMicroBatch, LabelSmoothing = o.RewardLabelSmoothing };
             _kl = o.AdaptiveKl ? new AdaptiveKlController(o.KlCoefficient, o.TargetKl, o.KlHorizon) : new FixedKlController(o.KlCoefficient);
             if (trainer._adapter is not null)
             {

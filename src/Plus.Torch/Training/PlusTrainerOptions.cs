@@ -90,6 +90,13 @@ public sealed class PlusTrainerOptions : IValidatableOptions
     [Range(0, 100_000)]
     public int RewardAnchorsPerStep { get; set; }
 
+    /// <summary>
+    /// Label smoothing ε of the reward model's Bradley-Terry loss in Algorithm 1 (<see cref="BradleyTerryStep.LabelSmoothing"/>;
+    /// default 0), in [0, 0.5).
+    /// </summary>
+    [Range(0.0, 0.4999)]
+    public double RewardLabelSmoothing { get; set; }
+
     /// <summary>Use the adaptive KL controller of Ziegler et al. instead of the fixed β (default false, as the paper).</summary>
     public bool AdaptiveKl { get; set; }
 

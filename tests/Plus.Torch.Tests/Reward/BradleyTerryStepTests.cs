@@ -57,6 +57,56 @@ public class BradleyTerryStepTests
     }
 
     [Fact]
+    public void Label_smoothing_is_the_loss_of_a_soft_label_and_stops_pulling_a_pair_apart_at_its_margin()
+    {
+        using var chosen = tensor(new float[] { 2f, -1f, 0.5f });
+        using var rejected = tensor(new float[] { -1f, 1f, 0.5f });
+        double Softplus(double x) => Math.Log(1 + Math.Exp(x));
+        double[] d = [3, -2, 0];
+        using var plain = ConditionedRewardModel.BradleyTerryLoss(chosen, rejected);
+        using var smooth = ConditionedRewardModel.BradleyTerryLoss(chosen, rejected, 0.1);
+        Assert.Equal(d.Average(m => Softplus(-m)), plain.item<float>(), 5);
+        Assert.Equal(d.Average(m => 0.9 * Softplus(-m) + 0.1 * Softplus(m)), smooth.item<float>(), 5);
+
+        // The smoothed loss of one pair is smallest at the margin log(0.9 / 0.1): its gradient there is zero, and it
+        // pushes a larger margin back, where the plain loss keeps pulling the pair apart.
+        double optimum = Math.Log(0.9 / 0.1);
+        foreach (var (margin, sign) in new[] { (optimum, 0), (optimum + 2, 1), (optimum - 2, -1) })
+        {
+            using var c = tensor(new float[] { (float)margin }, requires_grad: true);
+            using var r = tensor(new float[] { 0f });
+            using var loss = ConditionedRewardModel.BradleyTerryLoss(c, r, 0.1);
+            loss.backward();
+            float g = c.grad!.item<float>();
+            if (sign == 0) Assert.InRange(g, -1e-5f, 1e-5f);
+            else Assert.Equal(sign, Math.Sign(g));
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => ConditionedRewardModel.BradleyTerryLoss(chosen, rejected, 0.5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ConditionedRewardModel.BradleyTerryLoss(chosen, rejected, -0.1));
+        using var model = RewardFixture.TinyModel(seed: 5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BradleyTerryStep(model, new AdamWSettings(), new LearningRateSchedule(1e-3, 1)) { LabelSmoothing = 0.7 });
+    }
+
+    [Fact]
+    public void A_step_with_label_smoothing_trains_on_the_smoothed_loss()
+    {
+        var pairs = Pairs(8);
+        using var a = RewardFixture.TinyModel(seed: 5);
+        using var step = new BradleyTerryStep(a, new AdamWSettings(), new LearningRateSchedule(3e-3, 20)) { LabelSmoothing = 0.2 };
+        float expected;
+        using (no_grad())
+        {
+            using var scope = NewDisposeScope();
+            expected = a.PairLoss(pairs, 0.2).Loss.item<float>();
+        }
+
+        var result = step.Step(pairs);
+        Assert.Equal(expected, result.Loss, 4);
+        Assert.Equal(0.2, step.LabelSmoothing);
+    }
+
+    [Fact]
     public void A_nan_loss_throws_before_any_weight_changes()
     {
         var pairs = Pairs(4);

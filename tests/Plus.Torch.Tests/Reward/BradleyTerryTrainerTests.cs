@@ -217,12 +217,13 @@ public class BradleyTerryTrainerTests
     [Fact]
     public void Invalid_options_are_listed_by_name()
     {
-        var options = new BradleyTerryOptions { BatchSize = 0, LearningRate = -1, MicroBatchSize = 3, WarmupFraction = 1 };
+        var options = new BradleyTerryOptions { BatchSize = 0, LearningRate = -1, MicroBatchSize = 3, WarmupFraction = 1, LabelSmoothing = 0.5 };
         var ex = Assert.Throws<ArgumentException>(() => new BradleyTerryTrainer(options, () => throw new InvalidOperationException()));
         Assert.Contains("Plus:Torch:BradleyTerry:BatchSize must be at least 1, found 0.", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Plus:Torch:BradleyTerry:LearningRate must be a positive number, found -1.", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Plus:Torch:BradleyTerry:MicroBatchSize (3) must not exceed BatchSize (0).", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Plus:Torch:BradleyTerry:WarmupFraction must lie in [0, 1), found 1.", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Plus:Torch:BradleyTerry:LabelSmoothing must lie in [0, 0.5), found 0.5.", ex.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new BradleyTerryTrainer(new BradleyTerryOptions { Kind = ConditioningKind.Summary }, () => throw new InvalidOperationException()));
     }
 

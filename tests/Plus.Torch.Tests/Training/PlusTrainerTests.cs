@@ -257,6 +257,16 @@ public sealed class PlusTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Reward_label_smoothing_and_anchors_are_validated_by_name()
+    {
+        var bad = new PlusTrainerOptions { RewardLabelSmoothing = 0.6, RewardAnchorsPerStep = -1 };
+        var errors = bad.Validate();
+        Assert.Contains(errors, e => e.StartsWith("Plus:Training:RewardLabelSmoothing:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Plus:Training:RewardAnchorsPerStep:", StringComparison.Ordinal));
+        Assert.Empty(new PlusTrainerOptions { RewardLabelSmoothing = 0.1 }.Validate());
+    }
+
+    [Fact]
     public void Anchors_asked_for_and_not_given_are_a_clear_error()
     {
         using var summarizer = CausalLM.FromPretrained(ModelDir);
