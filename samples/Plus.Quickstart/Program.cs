@@ -1,7 +1,7 @@
 // Plus.Sdk quickstart: builds Pets and Pets-OOD, trains BTL, PLUS-untrained and PLUS on the embedded tiny model,
 // evaluates each on the Pets test split and on Pets-OOD, prints a table shaped like the paper's Table 1 and the
 // summaries of a dog-preferring and a cat-preferring user before and after PPO, checks that editing a PLUS summary
-// (naming the other animal) flips its predictions, and writes checkpoints, metrics, each trained model in the
+// (naming the other animal) flips its predictions and how 24 hand-written summaries in plain words move them, and writes checkpoints, metrics, each trained model in the
 // portable format (artifacts/quickstart/models/<method>/, docs/trained-models.md) and
 // artifacts/quickstart/results.json (schema: docs/results.md).
 //
@@ -9,7 +9,9 @@
 //
 // A run pointed at an --out folder with checkpoints resumes from them (an interrupted run continues, a finished one
 // only evaluates); --fresh deletes them first. Experiment flags: --temperature --actor-lr --kl --rm-lr --ppo-epochs
-// --plus-epochs --freeze-steps --methods (e.g. PLUS) --threads --train-limit --device.
+// --plus-epochs --freeze-steps --methods (e.g. PLUS) --threads --train-limit --device --diagnose; the issue 15
+// reward warm start (off by default, docs/plus.md): --reward-warm-steps --anchors --subject-lines --short-summary-prefix
+// --simple-forms --warm-agreed --warm-override --label-smoothing --stated-phase --stated-lr.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -60,8 +62,11 @@ foreach (var stage in new[] { "btl", "plus-untrained", "plus" })
 
 modelDir ??= DefaultModels.ExtractTinyQwen2();
 var tokenizer = HfTokenizer.Load(modelDir);
+double labelSmoothing = double.Parse(Arg("--label-smoothing", "0"), CultureInfo.InvariantCulture);
 var chat = new ChatMlFormatter();
-var prompts = new PromptRenderer(PromptDomain.Pets);
+var rewardTemplates = DomainPromptTemplates.CreatePets();
+if (args.Contains("--short-summary-prefix")) rewardTemplates.SummaryPrefix = "{summary}\n\n";
+var prompts = new PromptRenderer(PromptDomain.Pets, rewardTemplates);
 Console.WriteLine($"Plus.Sdk quickstart (seed {seed}) on {device}; model {modelDir}");
 
 // 1. Data.
@@ -103,6 +108,12 @@ if (methods.Contains("BTL"))
 }
 
 // 3. PLUS-untrained and PLUS: summarizer + summary-conditioned reward model.
+// 3a. Issue 15 experiment, off by default (docs/plus.md, "Summary-form reward warm start"): --reward-warm-steps N
+// warm-starts PLUS's reward model on summary-like texts about non-animal subjects, --anchors N mixes such pairs into
+// every reward-model update, --subject-lines and --short-summary-prefix change how the reward model reads a summary.
+var (warmRewardDir, anchors, anchorsPerStep, diagnosticOnly) = await RewardWarmStartAsync();
+if (diagnosticOnly) return 0; // --stated-phase only measures the warm-started reward model
+
 var summariesBefore = new Dictionary<string, string>();
 var summariesAfter = new Dictionary<string, string>();
 var dogUser = pets.Test.First(e => e.UserType == "dog");
@@ -112,7 +123,7 @@ foreach (bool trainSummarizer in new[] { false, true })
     string name = trainSummarizer ? "PLUS" : "PLUS-untrained";
     if (!methods.Contains(name)) continue;
     using var summarizerModel = CausalLM.FromPretrained(modelDir, device);
-    using var rewardModel = NewRewardModel(seed);
+    using var rewardModel = NewRewardModel(seed, warmRewardDir);
     var tiny = new PlusTrainerOptions(); // the tiny-model defaults; the flags override them
     var options = new PlusTrainerOptions
     {
@@ -128,8 +139,10 @@ foreach (bool trainSummarizer in new[] { false, true })
         Ppo = new Plus.Torch.Rl.PpoSettings { MiniBatchSize = 16, Epochs = int.Parse(Arg("--ppo-epochs", "1"), CultureInfo.InvariantCulture) },
         CheckpointDirectory = Path.Combine(outDir, name.ToLowerInvariant(), "checkpoints"),
         MetricsPath = Path.Combine(outDir, name.ToLowerInvariant(), "metrics.jsonl"),
+        RewardAnchorsPerStep = anchors is null ? 0 : anchorsPerStep,
+        RewardLabelSmoothing = labelSmoothing,
     };
-    using var trainer = new PlusTrainer(summarizerModel, tokenizer, rewardModel, options);
+    using var trainer = new PlusTrainer(summarizerModel, tokenizer, rewardModel, options, rewardAnchors: anchors);
     if (trainSummarizer)
     {
         foreach (var user in new[] { dogUser, catUser })
@@ -145,8 +158,30 @@ foreach (bool trainSummarizer in new[] { false, true })
     }
 
     await EvaluateAsync(name, model);
+    if (args.Contains("--diagnose"))
+    {
+        foreach (var (label, set) in new[] { ("pets", pets.Test), ("pets-ood", petsOod) })
+        {
+            string Cap(string w) => char.ToUpperInvariant(w[0]) + w[1..];
+            var controversial = set.Where(e => e.Group == ExampleGroups.Controversial).ToList();
+            int right = 0;
+            foreach (var e in controversial)
+            {
+                var words = e.OraclePreference!.Split(' ');
+                var stated = UserSummary.FromUser($"The user chose {Cap(words[3])} and rejected {Cap(words[5].TrimEnd('.'))}.");
+                var p = await model.Predictor.PredictAsync(e.Context, e.Target.Prompt, e.Target.Chosen, e.Target.Rejected, stated, cts.Token);
+                if (p.ProbabilityFirst > 0.5) right++;
+            }
+
+            Console.WriteLine($"[{name}] {label}: stated summaries ('The user chose X and rejected Y.') give controversial {right * 100.0 / controversial.Count:F1} %");
+            var sample = await model.SummarizeAsync(controversial.Take(4).Select(e => e.Context), cts.Token);
+            foreach (var e in controversial.Take(4)) Console.WriteLine($"    {e.UserType}: {sample[e.Context].Text}");
+        }
+    }
+
     await DescribeSummariesAsync(name, trainer.Summarizer);
     await EditedSummariesAsync(name, model);
+    await HandWrittenSummariesAsync(name, model);
     await SaveAsync(model);
 }
 
@@ -180,10 +215,77 @@ await table.SaveAsync(Path.Combine(outDir, "table.json"));
 Console.WriteLine($"Wrote {resultsPath} ({Elapsed()}).");
 return 0;
 
-ConditionedRewardModel NewRewardModel(int headSeed)
+ConditionedRewardModel NewRewardModel(int headSeed, string? from = null)
 {
-    var rm = RewardModel.FromPretrained(modelDir, device, newHeadSeed: headSeed);
-    return new ConditionedRewardModel(rm, new RewardTextEncoder(tokenizer, chat, new ConditioningRenderer(prompts)), batchSize: 64);
+    var rm = from is null ? RewardModel.FromPretrained(modelDir, device, newHeadSeed: headSeed) : RewardModel.FromPretrained(from, device);
+    return new ConditionedRewardModel(rm, new RewardTextEncoder(tokenizer, chat, new ConditioningRenderer(prompts), subjectLines: args.Contains("--subject-lines")), batchSize: 64);
+}
+
+// The issue 15 experiment (3a above).
+async Task<(string? WarmDir, IReadOnlyList<PreferenceExample>? Anchors, int AnchorsPerStep, bool DiagnosticOnly)> RewardWarmStartAsync()
+{
+    int rewardWarmSteps = int.Parse(Arg("--reward-warm-steps", "0"), CultureInfo.InvariantCulture);
+    string? warmRewardDir = null;
+    IReadOnlyList<PreferenceExample>? anchors = null;
+    int anchorsPerStep = int.Parse(Arg("--anchors", "0"), CultureInfo.InvariantCulture);
+    if (rewardWarmSteps > 0 && (methods.Contains("PLUS") || methods.Contains("PLUS-untrained")))
+    {
+        var patterns = SummarizationWarmStartBuilder.PredicatesFrom(Enum.GetValues<PetAnimal>().SelectMany(petsBuilder.TrainSentences));
+        var subjects = RewardWarmStartBuilder.SubjectsFromVocabulary(Enumerable.Range(0, tokenizer.VocabSize).Select(tokenizer.IdToToken));
+        double warmAgreed = double.Parse(Arg("--warm-agreed", "0"), CultureInfo.InvariantCulture);
+        double warmOverride = double.Parse(Arg("--warm-override", "0"), CultureInfo.InvariantCulture);
+        IReadOnlyList<(string, double)> forms = args.Contains("--simple-forms")
+            ? [("The user chose {sx}", 0.5), ("The user chose {x} and rejected {y}.", 0.25), ("This user prefers {x} over {y}.", 0.25)]
+            : RewardWarmStartBuilder.DefaultForms;
+        var warmPairs = new RewardWarmStartBuilder(patterns, subjects) { Seed = 1000 + seed, Forms = forms, DistractorFraction = args.Contains("--simple-forms") ? 0 : 0.15, AgreedFraction = warmAgreed, OverrideFraction = warmOverride }.Build(rewardWarmSteps * 32);
+        var warmTemplates = DomainPromptTemplates.CreatePets();
+        warmTemplates.SummaryPrefix = rewardTemplates.SummaryPrefix;
+        warmTemplates.OraclePrefix = warmTemplates.SummaryPrefix.Replace("{summary}", "{oracle}", StringComparison.Ordinal);
+        using var warmModel = new ConditionedRewardModel(
+            RewardModel.FromPretrained(modelDir, device, newHeadSeed: seed),
+            new RewardTextEncoder(tokenizer, chat, new ConditioningRenderer(new PromptRenderer(PromptDomain.Pets, warmTemplates)), subjectLines: args.Contains("--subject-lines")),
+            batchSize: 64);
+        var warmTrainer = new BradleyTerryTrainer(
+            new BradleyTerryOptions { Kind = ConditioningKind.Oracle, LabelSmoothing = labelSmoothing, Epochs = 1, BatchSize = 32, LearningRate = 5e-4, Seed = seed, LogEvery = 50 },
+            () => warmModel, ownsModels: false);
+        Console.WriteLine($"[warm start] reward model on {warmPairs.Count} pairs over {subjects.Count} subjects, {patterns.Count} patterns; e.g. '{warmPairs[0].OraclePreference}' ({Elapsed()})");
+        using var warmed = await TrainingProgressDisplay.RunAsync((progress, ct) => warmTrainer.TrainModelAsync(warmPairs, progress: progress, cancellationToken: ct), display, cts.Token);
+        warmRewardDir = Path.Combine(outDir, "reward-warm-start");
+        warmModel.Model.SavePretrained(warmRewardDir);
+        var held = new RewardWarmStartBuilder(patterns, subjects) { Seed = 5000 + seed, Forms = forms }.Build(256);
+        var heldReport = await Evaluator.EvaluateAsync(warmed, held, batchSize: 64, cts.Token);
+        Console.WriteLine($"[warm start] held-out warm pairs: {heldReport.Accuracy:P1} ({Elapsed()})");
+        foreach (var (label, set) in new[] { ("pets", pets.Test), ("pets-ood", petsOod) })
+        {
+            // The warm-started model on the test users with an Oracle-like summary in the summary form: does the rule reach the animals?
+            string Cap(string w) => char.ToUpperInvariant(w[0]) + w[1..];
+            var stated = set.Select(e => e with { OraclePreference = $"The user chose {Cap(e.OraclePreference!.Split(' ')[3])} and rejected {Cap(e.OraclePreference!.Split(' ')[5].TrimEnd('.'))}." }).ToList();
+            var r = await Evaluator.EvaluateAsync(warmed, stated, batchSize: 64, cts.Token);
+            Console.WriteLine($"[warm start] {label} with '{stated[0].OraclePreference}': controversial {r.Groups[ExampleGroups.Controversial].Accuracy:P1}");
+        }
+
+        if (anchorsPerStep > 0) anchors = new RewardWarmStartBuilder(patterns, subjects) { Seed = 9000 + seed, Forms = forms, AgreedFraction = warmAgreed, OverrideFraction = warmOverride }.Build(anchorsPerStep * 200);
+        if (args.Contains("--stated-phase"))
+        {
+            // Diagnostic: the warm-started model trained on Pets with stated summaries ("The user chose Dogs and rejected Cats.") and the anchors mixed in.
+            string Cap(string w) => char.ToUpperInvariant(w[0]) + w[1..];
+            PreferenceExample Stated(PreferenceExample e) { var w = e.OraclePreference!.Split(' '); return e with { OraclePreference = $"The user chose {Cap(w[3])} and rejected {Cap(w[5].TrimEnd('.'))}." }; }
+            var order = new Random(seed);
+            var phase = pets.Train.Select(Stated).Concat(new RewardWarmStartBuilder(patterns, subjects) { Seed = 9000 + seed, Forms = forms, AgreedFraction = warmAgreed, OverrideFraction = warmOverride }.Build(pets.Train.Count)).OrderBy(_ => order.Next()).ToList();
+            var statedTrainer = new BradleyTerryTrainer(
+                new BradleyTerryOptions { Kind = ConditioningKind.Oracle, LabelSmoothing = labelSmoothing, Epochs = 1, BatchSize = 32, LearningRate = double.Parse(Arg("--stated-lr", "5e-4"), CultureInfo.InvariantCulture), Seed = seed, LogEvery = 50 },
+                () => warmModel, ownsModels: false);
+            using var statedModel = await TrainingProgressDisplay.RunAsync((progress, ct) => statedTrainer.TrainModelAsync(phase, progress: progress, cancellationToken: ct), display, cts.Token);
+            foreach (var (label, set) in new[] { ("pets", pets.Test), ("pets-ood", petsOod) })
+            {
+                var r = await Evaluator.EvaluateAsync(statedModel, set.Select(Stated).ToList(), batchSize: 64, cts.Token);
+                Console.WriteLine($"[stated phase] {label}: controversial {r.Groups[ExampleGroups.Controversial].Accuracy:P1}, all {r.Accuracy:P1}");
+            }
+
+            return (null, null, 0, true);
+        }
+    }
+    return (warmRewardDir, anchors, anchorsPerStep, false);
 }
 
 async Task EvaluateAsync(string method, IPreferenceModel model)
@@ -248,6 +350,47 @@ async Task EditedSummariesAsync(string method, TrainedModel model)
     results["pets"]![method]!["edited_summary_flips"] = Math.Round(share, 4);
     results["pets"]![method]!["edited_summaries_tested"] = tested;
     Console.WriteLine($"[{method}] pets: editing the summary to name the other animal flips {flipped} of {tested} controversial predictions ({Elapsed()})");
+}
+
+// Summaries a user might write by hand, in plain words (issue 15): for each phrasing, naming the user's animal and
+// naming the other one, the mean probability that the response about the user's animal wins on 48 controversial Pets
+// test pairs. A phrasing "moves the prediction the right way" when naming the user's animal gives the higher mean.
+async Task HandWrittenSummariesAsync(string method, TrainedModel model)
+{
+    string[] phrasings =
+    [
+        "This user prefers {A} over {B}.", "prefers {a}", "I'm a {s} person.", "likes {a}, not {b}", "The user loves {a}.",
+        "The user dislikes {b}.", "I like {a}.", "Not a fan of {b}.", "{A}!", "The user chose {A}.", "Favourite animal: {s}.",
+        "I would rather hear about {a} than {b}.", "Talk about {a}, please.", "The user prefers {A}.", "{A} over {b}, always.",
+        "I can't stand {b}.", "The user is a {s} lover.", "Likes {A}.", "Please no {b}.", "I adore {a}.",
+        "My favourite pets are {a}.", "The user wants answers about {a}.", "{B} are boring; {a} are great.", "Prefers {A} to {B}.",
+    ];
+    var pairs = pets.Test.Where(e => e.Group == ExampleGroups.Controversial).Take(48).ToList();
+    int right = 0;
+    var failed = new List<string>();
+    foreach (string phrasing in phrasings)
+    {
+        double own = 0, swapped = 0;
+        foreach (var e in pairs)
+        {
+            string a = e.UserType!, b = a == "dog" ? "cat" : "dog";
+            string Fill(string x, string y) => phrasing.Replace("{A}", Cap(x) + "s", StringComparison.Ordinal).Replace("{B}", Cap(y) + "s", StringComparison.Ordinal)
+                .Replace("{a}", x + "s", StringComparison.Ordinal).Replace("{b}", y + "s", StringComparison.Ordinal).Replace("{s}", x, StringComparison.Ordinal);
+            var t = e.Target;
+            own += (await model.Predictor.PredictAsync(e.Context, t.Prompt, t.Chosen, t.Rejected, UserSummary.FromUser(Fill(a, b)), cts.Token)).ProbabilityFirst;
+            swapped += (await model.Predictor.PredictAsync(e.Context, t.Prompt, t.Chosen, t.Rejected, UserSummary.FromUser(Fill(b, a)), cts.Token)).ProbabilityFirst;
+        }
+
+        if (own > swapped) right++;
+        else failed.Add(phrasing);
+    }
+
+    results["pets"]![method]!["hand_written_summaries_right"] = Math.Round(right / (double)phrasings.Length, 4);
+    results["pets"]![method]!["hand_written_summaries_tested"] = phrasings.Length;
+    Console.WriteLine($"[{method}] pets: {right} of {phrasings.Length} hand-written summaries move the prediction towards the animal they name" +
+        (failed.Count > 0 ? $" (not: {string.Join(" | ", failed)})" : "") + $" ({Elapsed()})");
+
+    static string Cap(string w) => char.ToUpperInvariant(w[0]) + w[1..];
 }
 
 static string SwapAnimals(string text)

@@ -40,6 +40,10 @@ public class QuickstartTests
         // Users can edit summaries: swapping the animal a trained PLUS model's summary names flips its predictions
         // (docs/results.md: 90 of 94 controversial predictions with seed 7).
         Assert.True(Get("pets", "PLUS", "edited_summary_flips") >= 0.8, $"edited summaries flip {Get("pets", "PLUS", "edited_summary_flips")} of PLUS's predictions");
+        // Hand-written summaries in plain words: 16 of 24 move the prediction the right way with seed 7 (docs/plus.md,
+        // "Hand-written summaries"); chance is half. The issue's 90 % is not reached yet.
+        Assert.Equal(24, Get("pets", "PLUS", "hand_written_summaries_tested"));
+        Assert.True(Get("pets", "PLUS", "hand_written_summaries_right") >= 0.55, $"hand-written summaries right {Get("pets", "PLUS", "hand_written_summaries_right")}");
         // Each method is saved in the portable format and reloads with the same accuracy.
         foreach (var method in new[] { "btl", "plus-untrained", "plus" })
         {
