@@ -23,16 +23,7 @@ public sealed class OracleWarmStartPairs
     {
         ArgumentNullException.ThrowIfNull(patterns);
         if (patterns.Count == 0) throw new ArgumentException("There are no sentence patterns.", nameof(patterns));
-        for (int i = 0; i < patterns.Count; i++)
-        {
-            string p = patterns[i];
-            if (p is null || !p.Contains("{0}", StringComparison.Ordinal))
-                throw new ArgumentException($"patterns[{i}] ('{p}') has no {{0}} placeholder for the subject.", nameof(patterns));
-            if (NamesAnimal(p.Replace("{0}", "", StringComparison.Ordinal)))
-                throw new ArgumentException($"patterns[{i}] ('{p}') names an animal; the warm start must never mention one.", nameof(patterns));
-        }
-
-        _patterns = patterns.ToArray();
+        _patterns = RewardWarmStartBuilder.CheckPatterns(patterns);
     }
 
     /// <summary>The seed; the same seed gives the same pairs.</summary>
@@ -84,17 +75,7 @@ public sealed class OracleWarmStartPairs
 
     /// <summary>True when any word of <paramref name="text"/> names an animal or pet (<see cref="SummarizationWarmStartBuilder.AnimalPattern"/>).</summary>
     /// <param name="text">Any text.</param>
-    public static bool NamesAnimal(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        foreach (string word in text.Split([' ', ',', '.', ';', ':', '!', '?', '(', ')', '"', '-'], StringSplitOptions.RemoveEmptyEntries))
-        {
-            string w = word.EndsWith("'s", StringComparison.Ordinal) ? word[..^2] : word.TrimEnd('\'');
-            if (SummarizationWarmStartBuilder.AnimalPattern.IsMatch(w)) return true;
-        }
-
-        return false;
-    }
+    public static bool NamesAnimal(string text) => RewardWarmStartBuilder.NamesAnimal(text);
 
     /// <summary>Builds <paramref name="count"/> examples; controversial ones are in group <c>controversial</c>, agreed ones in <c>agreed</c>.</summary>
     /// <param name="count">How many examples.</param>

@@ -35,16 +35,7 @@ public sealed class RewardWarmStartBuilder
         ArgumentNullException.ThrowIfNull(patterns);
         ArgumentNullException.ThrowIfNull(subjects);
         if (patterns.Count < 2) throw new ArgumentException($"There are {patterns.Count} sentence patterns; at least 2 are needed.", nameof(patterns));
-        for (int i = 0; i < patterns.Count; i++)
-        {
-            string p = patterns[i];
-            if (p is null || !p.Contains("{0}", StringComparison.Ordinal))
-                throw new ArgumentException($"patterns[{i}] ('{p}') has no {{0}} placeholder for the subject.", nameof(patterns));
-            if (NamesAnimal(p.Replace("{0}", "", StringComparison.Ordinal)))
-                throw new ArgumentException($"patterns[{i}] ('{p}') names an animal; the warm start must never mention one.", nameof(patterns));
-        }
-
-        _patterns = patterns.ToArray();
+        _patterns = CheckPatterns(patterns);
         _subjects = subjects.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).Where(s => !NamesAnimal(s))
             .Distinct(StringComparer.Ordinal).ToArray();
         if (_subjects.Length < 2)
@@ -118,6 +109,28 @@ public sealed class RewardWarmStartBuilder
         return tokens
             .Where(t => t is { Length: >= 5 } && t[0] == '\u0120' && char.IsAsciiLetter(t[1]) && t.Skip(2).All(char.IsAsciiLetterLower))
             .Select(t => char.ToUpperInvariant(t![1]) + t[2..]).Where(w => !NamesAnimal(w)).Distinct(StringComparer.Ordinal).OrderBy(w => w, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// Checks warm-start sentence patterns: each must hold a <c>{0}</c> for the subject and name no animal once the
+    /// subject is left out.
+    /// </summary>
+    /// <param name="patterns">Format strings with <c>{0}</c> for the subject.</param>
+    /// <returns>A copy of the patterns.</returns>
+    /// <exception cref="ArgumentException">A pattern is null, has no <c>{0}</c> or names an animal; the message gives its index.</exception>
+    public static string[] CheckPatterns(IReadOnlyList<string> patterns)
+    {
+        ArgumentNullException.ThrowIfNull(patterns);
+        for (int i = 0; i < patterns.Count; i++)
+        {
+            string p = patterns[i];
+            if (p is null || !p.Contains("{0}", StringComparison.Ordinal))
+                throw new ArgumentException($"patterns[{i}] ('{p}') has no {{0}} placeholder for the subject.", nameof(patterns));
+            if (NamesAnimal(p.Replace("{0}", "", StringComparison.Ordinal)))
+                throw new ArgumentException($"patterns[{i}] ('{p}') names an animal; the warm start must never mention one.", nameof(patterns));
+        }
+
+        return patterns.ToArray();
     }
 
     /// <summary>True when any word of <paramref name="text"/> names an animal or pet (<see cref="SummarizationWarmStartBuilder.AnimalPattern"/>).</summary>
