@@ -11,7 +11,7 @@
 // only evaluates); --fresh deletes them first. Experiment flags: --temperature --actor-lr --kl --rm-lr --ppo-epochs
 // --plus-epochs --freeze-steps --methods (e.g. PLUS) --threads --train-limit --device --diagnose; the issue 15
 // reward warm start (off by default, docs/plus.md): --reward-warm-steps --anchors --subject-lines --short-summary-prefix
-// --simple-forms --warm-agreed --warm-override --label-smoothing --stated-phase --stated-lr.
+// --simple-forms --warm-agreed --warm-override --label-smoothing --stated-phase --stated-lr --stated-single.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -270,8 +270,12 @@ async Task<(string? WarmDir, IReadOnlyList<PreferenceExample>? Anchors, int Anch
             // Diagnostic: the warm-started model trained on Pets with stated summaries ("The user chose Dogs and rejected Cats.") and the anchors mixed in.
             string Cap(string w) => char.ToUpperInvariant(w[0]) + w[1..];
             PreferenceExample Stated(PreferenceExample e) { var w = e.OraclePreference!.Split(' '); return e with { OraclePreference = $"The user chose {Cap(w[3])} and rejected {Cap(w[5].TrimEnd('.'))}." }; }
+            // --stated-single F: that share of the Pets users' stated summaries names only their animal ("The user chose Dogs."), as most real summaries do.
+            double single = double.Parse(Arg("--stated-single", "0"), CultureInfo.InvariantCulture);
+            var singles = new Random(seed + 1);
+            PreferenceExample Train(PreferenceExample e) => singles.NextDouble() < single ? e with { OraclePreference = $"The user chose {Cap(e.OraclePreference!.Split(' ')[3])}." } : Stated(e);
             var order = new Random(seed);
-            var phase = pets.Train.Select(Stated).Concat(new RewardWarmStartBuilder(patterns, subjects) { Seed = 9000 + seed, Forms = forms, AgreedFraction = warmAgreed, OverrideFraction = warmOverride }.Build(pets.Train.Count)).OrderBy(_ => order.Next()).ToList();
+            var phase = pets.Train.Select(Train).Concat(new RewardWarmStartBuilder(patterns, subjects) { Seed = 9000 + seed, Forms = forms, AgreedFraction = warmAgreed, OverrideFraction = warmOverride }.Build(pets.Train.Count)).OrderBy(_ => order.Next()).ToList();
             var statedTrainer = new BradleyTerryTrainer(
                 new BradleyTerryOptions { Kind = ConditioningKind.Oracle, LabelSmoothing = labelSmoothing, Epochs = 1, BatchSize = 32, LearningRate = double.Parse(Arg("--stated-lr", "5e-4"), CultureInfo.InvariantCulture), Seed = seed, LogEvery = 50 },
                 () => warmModel, ownsModels: false);
