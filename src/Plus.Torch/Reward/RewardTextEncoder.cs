@@ -75,9 +75,10 @@ public sealed class RewardTextEncoder
     /// moved to the start of a line ("The user chose Rabbits and rejected Birds." is read as "The user chose\nRabbits and
     /// rejected\nBirds."); the summary itself, as users read and edit it, is unchanged. A response starts a line (after
     /// the chat template's newline), so a subject named in the summary then has exactly the tokens, and the same
-    /// token before it, as a response about it (<c>Ċ|R|ab|bits</c>): the form in which the embedded tiny reward model
-    /// learned to match a summary's subject against the responses, unseen subjects and Pets-OOD included (issue 15,
-    /// docs/plus.md). Saved with a trained model and used again on load.
+    /// token before it, as a response about it (<c>Ċ|R|ab|bits</c>): the form in which a warm start on other subjects
+    /// taught the embedded tiny reward model to match a summary's subject against the responses, unseen words and the
+    /// Pets-OOD animals included, before any Pets training (issue 15, docs/plus.md). Saved with a trained model and
+    /// used again on load.
     /// </summary>
     public bool SubjectLines { get; }
 
