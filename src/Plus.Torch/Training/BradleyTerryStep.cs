@@ -94,7 +94,8 @@ public sealed class BradleyTerryStep : IDisposable
     /// <summary>
     /// Label smoothing ε of the loss (<see cref="ConditionedRewardModel.BradleyTerryLoss"/>; default 0). Above 0 the loss
     /// stops pulling a pair apart once its margin reaches log((1 − ε) / ε), so pairs whose label no conditioning changes
-    /// (Pets' agreed pairs) cannot grow margins that outweigh what the conditioning says (issue 15, docs/plus.md).
+    /// (Pets' agreed pairs) cannot grow their margins without bound; in issue 15's runs that let a summary outweigh Pets'
+    /// agreed pairs on Pets-OOD on two seeds of three (docs/plus.md).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Set outside [0, 0.5).</exception>
     public double LabelSmoothing
