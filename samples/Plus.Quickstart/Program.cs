@@ -162,13 +162,11 @@ foreach (bool trainSummarizer in new[] { false, true })
     {
         foreach (var (label, set) in new[] { ("pets", pets.Test), ("pets-ood", petsOod) })
         {
-            string Cap(string w) => char.ToUpperInvariant(w[0]) + w[1..];
             var controversial = set.Where(e => e.Group == ExampleGroups.Controversial).ToList();
             int right = 0;
             foreach (var e in controversial)
             {
-                var words = e.OraclePreference!.Split(' ');
-                var stated = UserSummary.FromUser($"The user chose {Cap(words[3])} and rejected {Cap(words[5].TrimEnd('.'))}.");
+                var stated = UserSummary.FromUser(StatedSummary(e));
                 var p = await model.Predictor.PredictAsync(e.Context, e.Target.Prompt, e.Target.Chosen, e.Target.Rejected, stated, cts.Token);
                 if (p.ProbabilityFirst > 0.5) right++;
             }
@@ -221,6 +219,16 @@ ConditionedRewardModel NewRewardModel(int headSeed, string? from = null)
     return new ConditionedRewardModel(rm, new RewardTextEncoder(tokenizer, chat, new ConditioningRenderer(prompts), subjectLines: args.Contains("--subject-lines")), batchSize: 64);
 }
 
+// A test user's true preference written as a summary: "The user chose Rabbits and rejected Birds." (or, single, only
+// "The user chose Rabbits."), from the Oracle text "This user prefers rabbits over birds.".
+static string StatedSummary(PreferenceExample e, bool single = false)
+{
+    var words = e.OraclePreference!.Split(' ');
+    return single ? $"The user chose {Cap(words[3])}." : $"The user chose {Cap(words[3])} and rejected {Cap(words[5].TrimEnd('.'))}.";
+}
+
+static string Cap(string w) => char.ToUpperInvariant(w[0]) + w[1..];
+
 // The issue 15 experiment (3a above).
 async Task<(string? WarmDir, IReadOnlyList<PreferenceExample>? Anchors, int AnchorsPerStep, bool DiagnosticOnly)> RewardWarmStartAsync()
 {
@@ -253,29 +261,28 @@ async Task<(string? WarmDir, IReadOnlyList<PreferenceExample>? Anchors, int Anch
         warmRewardDir = Path.Combine(outDir, "reward-warm-start");
         warmModel.Model.SavePretrained(warmRewardDir);
         var held = new RewardWarmStartBuilder(patterns, subjects) { Seed = 5000 + seed, Forms = forms }.Build(256);
+        RewardWarmStartBuilder Anchors() => new(patterns, subjects) { Seed = 9000 + seed, Forms = forms, AgreedFraction = warmAgreed, OverrideFraction = warmOverride };
         var heldReport = await Evaluator.EvaluateAsync(warmed, held, batchSize: 64, cts.Token);
         Console.WriteLine($"[warm start] held-out warm pairs: {heldReport.Accuracy:P1} ({Elapsed()})");
         foreach (var (label, set) in new[] { ("pets", pets.Test), ("pets-ood", petsOod) })
         {
             // The warm-started model on the test users with an Oracle-like summary in the summary form: does the rule reach the animals?
-            string Cap(string w) => char.ToUpperInvariant(w[0]) + w[1..];
-            var stated = set.Select(e => e with { OraclePreference = $"The user chose {Cap(e.OraclePreference!.Split(' ')[3])} and rejected {Cap(e.OraclePreference!.Split(' ')[5].TrimEnd('.'))}." }).ToList();
+            var stated = set.Select(e => e with { OraclePreference = StatedSummary(e) }).ToList();
             var r = await Evaluator.EvaluateAsync(warmed, stated, batchSize: 64, cts.Token);
             Console.WriteLine($"[warm start] {label} with '{stated[0].OraclePreference}': controversial {r.Groups[ExampleGroups.Controversial].Accuracy:P1}");
         }
 
-        if (anchorsPerStep > 0) anchors = new RewardWarmStartBuilder(patterns, subjects) { Seed = 9000 + seed, Forms = forms, AgreedFraction = warmAgreed, OverrideFraction = warmOverride }.Build(anchorsPerStep * 200);
+        if (anchorsPerStep > 0) anchors = Anchors().Build(anchorsPerStep * 200);
         if (args.Contains("--stated-phase"))
         {
             // Diagnostic: the warm-started model trained on Pets with stated summaries ("The user chose Dogs and rejected Cats.") and the anchors mixed in.
-            string Cap(string w) => char.ToUpperInvariant(w[0]) + w[1..];
-            PreferenceExample Stated(PreferenceExample e) { var w = e.OraclePreference!.Split(' '); return e with { OraclePreference = $"The user chose {Cap(w[3])} and rejected {Cap(w[5].TrimEnd('.'))}." }; }
+            PreferenceExample Stated(PreferenceExample e) => e with { OraclePreference = StatedSummary(e) };
             // --stated-single F: that share of the Pets users' stated summaries names only their animal ("The user chose Dogs."), as most real summaries do.
             double single = double.Parse(Arg("--stated-single", "0"), CultureInfo.InvariantCulture);
             var singles = new Random(seed + 1);
-            PreferenceExample Train(PreferenceExample e) => singles.NextDouble() < single ? e with { OraclePreference = $"The user chose {Cap(e.OraclePreference!.Split(' ')[3])}." } : Stated(e);
+            PreferenceExample Train(PreferenceExample e) => singles.NextDouble() < single ? e with { OraclePreference = StatedSummary(e, single: true) } : Stated(e);
             var order = new Random(seed);
-            var phase = pets.Train.Select(Train).Concat(new RewardWarmStartBuilder(patterns, subjects) { Seed = 9000 + seed, Forms = forms, AgreedFraction = warmAgreed, OverrideFraction = warmOverride }.Build(pets.Train.Count)).OrderBy(_ => order.Next()).ToList();
+            var phase = pets.Train.Select(Train).Concat(Anchors().Build(pets.Train.Count)).OrderBy(_ => order.Next()).ToList();
             var statedTrainer = new BradleyTerryTrainer(
                 new BradleyTerryOptions { Kind = ConditioningKind.Oracle, LabelSmoothing = labelSmoothing, Epochs = 1, BatchSize = 32, LearningRate = double.Parse(Arg("--stated-lr", "5e-4"), CultureInfo.InvariantCulture), Seed = seed, LogEvery = 50 },
                 () => warmModel, ownsModels: false);
@@ -393,8 +400,6 @@ async Task HandWrittenSummariesAsync(string method, TrainedModel model)
     results["pets"]![method]!["hand_written_summaries_tested"] = phrasings.Length;
     Console.WriteLine($"[{method}] pets: {right} of {phrasings.Length} hand-written summaries move the prediction towards the animal they name" +
         (failed.Count > 0 ? $" (not: {string.Join(" | ", failed)})" : "") + $" ({Elapsed()})");
-
-    static string Cap(string w) => char.ToUpperInvariant(w[0]) + w[1..];
 }
 
 static string SwapAnimals(string text)
