@@ -10,9 +10,42 @@ internal static class PlusTool
     public static string Fixture(params string[] parts) =>
         Path.Combine(new[] { AppContext.BaseDirectory, "fixtures" }.Concat(parts).ToArray());
 
+    // Every scratch folder of this test run lies under one run folder. Each run trains and saves models there (about
+    // 300 MB in all), and left behind they filled the disk after some hundred runs, so a run deletes the run folders
+    // older than 12 hours (a run in progress beside it is younger) and tries to delete its own when the host exits
+    // (the test host is not always given the chance).
+    private static readonly Lazy<string> RunFolder = new(() =>
+    {
+        var root = Path.Combine(Path.GetTempPath(), "plus-cli-tests");
+        Directory.CreateDirectory(root);
+        foreach (var stale in new DirectoryInfo(root).EnumerateDirectories())
+        {
+            if (stale.CreationTimeUtc < DateTime.UtcNow.AddHours(-12)) TryDelete(stale.FullName);
+        }
+
+        var folder = Path.Combine(root, "run-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(folder);
+        return folder;
+    });
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
     public static string NewScratchFolder()
     {
-        var folder = Path.Combine(Path.GetTempPath(), "plus-cli-tests", Guid.NewGuid().ToString("N"));
+        var folder = Path.Combine(RunFolder.Value, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         return folder;
     }
