@@ -42,10 +42,12 @@ internal static class SummaryProbe
         var trainUsers = split.Train.GroupBy(e => e.UserId).Select(g => g.First()).Take(64).ToList();
         var viaLibrary = summarizer.SummarizeAsync(trainUsers.Select(u => u.Context).ToList()).GetAwaiter().GetResult();
         int namesPreferred = trainUsers.Where((u, i) => viaLibrary[i].Text.Contains("chose " + Capital(u.UserType!) + "s", StringComparison.Ordinal)).Count();
+        int namesBoth = trainUsers.Where((u, i) => NamesBoth(viaLibrary[i].Text, u)).Count();
+        int copies = trainUsers.Where((u, i) => Plus.Metrics.SummaryCopying.ContainsContextSentence(viaLibrary[i].Text, u.Context)).Count();
         int lineForm = trainUsers.Where((u, i) => viaLibrary[i].Text.Contains("\n" + Capital(u.UserType!) + "s", StringComparison.Ordinal)).Count();
         int anyMention = trainUsers.Where((u, i) => viaLibrary[i].Text.Contains(u.UserType!, StringComparison.OrdinalIgnoreCase)).Count();
         for (int i = 0; i < 4; i++) Console.WriteLine($"  [library T={ProbeTemperature}] {trainUsers[i].UserType} user: {viaLibrary[i].Text}");
-        Console.WriteLine($"pets-train via TorchUserSummarizer (24 tokens, T={ProbeTemperature}{(LinePairs ? ", line pairs" : "")}): {namesPreferred}/64 name the preferred animal after \"chose \", {lineForm} at the start of a line, {anyMention} mention it at all");
+        Console.WriteLine($"pets-train via TorchUserSummarizer (24 tokens, T={ProbeTemperature}{(LinePairs ? ", line pairs" : "")}): {namesPreferred}/64 name the preferred animal after \"chose \", {lineForm} at the start of a line, {anyMention} mention it at all, {namesBoth} name it and then the other, {copies} copy a context sentence");
         foreach (var (name, examples) in new[] { ("pets-train", split.Train), ("pets-ood", ood) })
         {
             var users = examples.GroupBy(e => e.UserId).Select(g => g.First()).Take(64).ToList();
@@ -60,7 +62,7 @@ internal static class SummaryProbe
                     MaxNewTokens = 32, DoSample = sample, Temperature = 1.0, Seed = seed,
                     StopTokenIds = tokenizer.EndOfTurnTokenIds.ToArray(), PadTokenId = tokenizer.PadTokenId ?? 0,
                 });
-                int informative = 0, wrong = 0, mentionsOnlyPreferred = 0, mentionsOther = 0;
+                int informative = 0, wrong = 0, mentionsOnlyPreferred = 0, mentionsOther = 0, both = 0, copying = 0;
                 for (int i = 0; i < users.Count; i++)
                 {
                     string text = tokenizer.Decode(output.Sequences[i].TokenIds, skipSpecialTokens: true);
@@ -73,15 +75,25 @@ internal static class SummaryProbe
                     bool hasOther = summary.Contains(other[..3], StringComparison.OrdinalIgnoreCase);
                     if (hasPreferred && !hasOther) mentionsOnlyPreferred++;
                     if (hasOther) mentionsOther++;
+                    if (NamesBoth(summary, users[i])) both++;
+                    if (Plus.Metrics.SummaryCopying.ContainsContextSentence(summary, users[i].Context)) copying++;
                     if (i < 4) Console.WriteLine($"  [{name} {(sample ? "sampled" : "greedy")}] {users[i].UserType} user: {summary}");
                 }
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{name} {(sample ? "sampled" : "greedy")}: {informative}/{users.Count} name the preferred animal, {wrong} name another; {mentionsOnlyPreferred} mention only the preferred animal, {mentionsOther} mention the other"));
+                    $"{name} {(sample ? "sampled" : "greedy")}: {informative}/{users.Count} name the preferred animal, {wrong} name another; {mentionsOnlyPreferred} mention only the preferred animal, {mentionsOther} mention the other, {both} name it and then the other, {copying} copy a context sentence"));
             }
         }
     }
 
     private static string Capital(string s) => char.ToUpperInvariant(s[0]) + s[1..];
+
+    // The summary names the user's animal and, after it, the one the context's first pair rejected.
+    private static bool NamesBoth(string summary, PreferenceExample user)
+    {
+        int p = summary.IndexOf(user.Context.Pairs[0].Chosen[..3], StringComparison.OrdinalIgnoreCase);
+        int o = summary.IndexOf(user.Context.Pairs[0].Rejected[..3], StringComparison.OrdinalIgnoreCase);
+        return p >= 0 && o > p;
+    }
 }
 
 /// <summary>Probes copying on warm-start contexts and on pets subjects written with warm-start predicates.</summary>

@@ -1,6 +1,7 @@
 // Plus.Sdk quickstart: builds Pets and Pets-OOD, trains BTL, PLUS-untrained and PLUS on the embedded tiny model,
-// evaluates each on the Pets test split and on Pets-OOD, prints a table shaped like the paper's Table 1 and the
-// summaries of a dog-preferring and a cat-preferring user before and after PPO, checks that editing a PLUS summary
+// evaluates each on the Pets test split and on Pets-OOD, prints a table shaped like the paper's Table 1, how many summaries
+// name the user's animal (and the other one) or copy a past response, and the summaries of the first dog, cat, rabbit and
+// bird user before and after PPO, checks that editing a PLUS summary
 // (naming the other animal) flips its predictions and how 24 hand-written summaries in plain words move them, and writes checkpoints, metrics, each trained model in the
 // portable format (artifacts/quickstart/models/<method>/, docs/trained-models.md) and
 // artifacts/quickstart/results.json (schema: docs/results.md).
@@ -11,7 +12,7 @@
 // only evaluates); --fresh deletes them first. Experiment flags: --temperature --actor-lr --kl --rm-lr --ppo-epochs
 // --plus-epochs --freeze-steps --methods (e.g. PLUS) --threads --train-limit --device --diagnose; the issue 15
 // reward warm start (off by default, docs/plus.md): --reward-warm-steps --anchors --subject-lines --short-summary-prefix
-// --simple-forms --warm-agreed --warm-override --label-smoothing --stated-phase --stated-lr --stated-single.
+// --simple-forms --warm-agreed --warm-override --label-smoothing --warm-label-smoothing --stated-phase --stated-lr --stated-single --stated-lora --stated-head-only --rm-head-only.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -116,14 +117,19 @@ if (diagnosticOnly) return 0; // --stated-phase only measures the warm-started r
 
 var summariesBefore = new Dictionary<string, string>();
 var summariesAfter = new Dictionary<string, string>();
-var dogUser = pets.Test.First(e => e.UserType == "dog");
-var catUser = pets.Test.First(e => e.UserType == "cat");
+// The first test user of each type (not chosen by outcome): a dog and a cat person from Pets, a rabbit and a bird person from Pets-OOD.
+var shownUsers = new List<PreferenceExample>
+{
+    pets.Test.First(e => e.UserType == "dog"), pets.Test.First(e => e.UserType == "cat"),
+    petsOod.First(e => e.UserType == "rabbit"), petsOod.First(e => e.UserType == "bird"),
+};
 foreach (bool trainSummarizer in new[] { false, true })
 {
     string name = trainSummarizer ? "PLUS" : "PLUS-untrained";
     if (!methods.Contains(name)) continue;
     using var summarizerModel = CausalLM.FromPretrained(modelDir, device);
     using var rewardModel = NewRewardModel(seed, warmRewardDir);
+    if (args.Contains("--rm-head-only")) HeadOnly(rewardModel.Model);
     var tiny = new PlusTrainerOptions(); // the tiny-model defaults; the flags override them
     var options = new PlusTrainerOptions
     {
@@ -145,7 +151,7 @@ foreach (bool trainSummarizer in new[] { false, true })
     using var trainer = new PlusTrainer(summarizerModel, tokenizer, rewardModel, options, rewardAnchors: anchors);
     if (trainSummarizer)
     {
-        foreach (var user in new[] { dogUser, catUser })
+        foreach (var user in shownUsers)
             summariesBefore[user.UserType!] = (await trainer.Summarizer.SummarizeAsync([user.Context], cts.Token))[0].Text;
     }
 
@@ -153,7 +159,7 @@ foreach (bool trainSummarizer in new[] { false, true })
     using var model = await TrainingProgressDisplay.RunAsync((progress, ct) => trainer.TrainModelAsync(pets.Train, progress: progress, cancellationToken: ct), display, cts.Token);
     if (trainSummarizer)
     {
-        foreach (var user in new[] { dogUser, catUser })
+        foreach (var user in shownUsers)
             summariesAfter[user.UserType!] = (await trainer.Summarizer.SummarizeAsync([user.Context], cts.Token))[0].Text;
     }
 
@@ -201,12 +207,12 @@ var json = new JsonObject
     ["datasets"] = results,
     ["summaries"] = new JsonObject
     {
-        ["dog"] = new JsonObject { ["before"] = summariesBefore.GetValueOrDefault("dog"), ["after"] = summariesAfter.GetValueOrDefault("dog") },
-        ["cat"] = new JsonObject { ["before"] = summariesBefore.GetValueOrDefault("cat"), ["after"] = summariesAfter.GetValueOrDefault("cat") },
     },
     ["seed"] = seed,
     ["elapsed_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
 };
+foreach (var user in shownUsers)
+    json["summaries"]![user.UserType!] = new JsonObject { ["before"] = summariesBefore.GetValueOrDefault(user.UserType!), ["after"] = summariesAfter.GetValueOrDefault(user.UserType!) };
 string resultsPath = Path.Combine(outDir, "results.json");
 AtomicFile.WriteAllText(resultsPath, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 await table.SaveAsync(Path.Combine(outDir, "table.json"));
@@ -228,6 +234,14 @@ static string StatedSummary(PreferenceExample e, bool single = false)
 }
 
 static string Cap(string w) => char.ToUpperInvariant(w[0]) + w[1..];
+
+// Freezes the backbone: only the reward head trains (issue 15 experiment: keeps the warm-started model's matching rule).
+static void HeadOnly(RewardModel model)
+{
+    foreach (var (parameterName, parameter) in model.TrainableParameters())
+        if (!parameterName.StartsWith("score.", StringComparison.Ordinal)) parameter.requires_grad = false;
+    Console.WriteLine($"[reward model] training only {string.Join(", ", model.TrainableParameters().Select(p => p.Name))}");
+}
 
 // The issue 15 experiment (3a above).
 async Task<(string? WarmDir, IReadOnlyList<PreferenceExample>? Anchors, int AnchorsPerStep, bool DiagnosticOnly)> RewardWarmStartAsync()
@@ -254,7 +268,7 @@ async Task<(string? WarmDir, IReadOnlyList<PreferenceExample>? Anchors, int Anch
             new RewardTextEncoder(tokenizer, chat, new ConditioningRenderer(new PromptRenderer(PromptDomain.Pets, warmTemplates)), subjectLines: args.Contains("--subject-lines")),
             batchSize: 64);
         var warmTrainer = new BradleyTerryTrainer(
-            new BradleyTerryOptions { Kind = ConditioningKind.Oracle, LabelSmoothing = labelSmoothing, Epochs = 1, BatchSize = 32, LearningRate = 5e-4, Seed = seed, LogEvery = 50 },
+            new BradleyTerryOptions { Kind = ConditioningKind.Oracle, LabelSmoothing = double.Parse(Arg("--warm-label-smoothing", labelSmoothing.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture), Epochs = 1, BatchSize = 32, LearningRate = 5e-4, Seed = seed, LogEvery = 50 },
             () => warmModel, ownsModels: false);
         Console.WriteLine($"[warm start] reward model on {warmPairs.Count} pairs over {subjects.Count} subjects, {patterns.Count} patterns; e.g. '{warmPairs[0].OraclePreference}' ({Elapsed()})");
         using var warmed = await TrainingProgressDisplay.RunAsync((progress, ct) => warmTrainer.TrainModelAsync(warmPairs, progress: progress, cancellationToken: ct), display, cts.Token);
@@ -281,6 +295,12 @@ async Task<(string? WarmDir, IReadOnlyList<PreferenceExample>? Anchors, int Anch
             double single = double.Parse(Arg("--stated-single", "0"), CultureInfo.InvariantCulture);
             var singles = new Random(seed + 1);
             PreferenceExample Train(PreferenceExample e) => singles.NextDouble() < single ? e with { OraclePreference = StatedSummary(e, single: true) } : Stated(e);
+            // --stated-lora R trains only a rank-R LoRA adapter and the head on Pets; --stated-head-only only the head:
+            // does keeping the warm-started backbone keep its matching rule?
+            int statedLora = int.Parse(Arg("--stated-lora", "0"), CultureInfo.InvariantCulture);
+            if (statedLora > 0) warmModel.Model.EnableLora(new Plus.Torch.Lora.LoraSettings { Rank = statedLora, Alpha = 2 * statedLora }, seed);
+            if (args.Contains("--stated-head-only")) HeadOnly(warmModel.Model);
+
             var order = new Random(seed);
             var phase = pets.Train.Select(Train).Concat(Anchors().Build(pets.Train.Count)).OrderBy(_ => order.Next()).ToList();
             var statedTrainer = new BradleyTerryTrainer(
@@ -289,8 +309,14 @@ async Task<(string? WarmDir, IReadOnlyList<PreferenceExample>? Anchors, int Anch
             using var statedModel = await TrainingProgressDisplay.RunAsync((progress, ct) => statedTrainer.TrainModelAsync(phase, progress: progress, cancellationToken: ct), display, cts.Token);
             foreach (var (label, set) in new[] { ("pets", pets.Test), ("pets-ood", petsOod) })
             {
-                var r = await Evaluator.EvaluateAsync(statedModel, set.Select(Stated).ToList(), batchSize: 64, cts.Token);
-                Console.WriteLine($"[stated phase] {label}: controversial {r.Groups[ExampleGroups.Controversial].Accuracy:P1}, all {r.Accuracy:P1}");
+                var statedSet = set.Select(Stated).ToList();
+                var r = await Evaluator.EvaluateAsync(statedModel, statedSet, batchSize: 64, cts.Token);
+                // The mean P(chosen) per user type on the controversial pairs: how far each side is from flipping.
+                var controversial = statedSet.Where(e => e.Group == ExampleGroups.Controversial).ToList();
+                var probabilities = await statedModel.PredictChosenProbabilitiesAsync(controversial, cts.Token);
+                string byType = string.Join(", ", controversial.Select((e, i) => (e.UserType, P: probabilities[i])).GroupBy(x => x.UserType)
+                    .Select(g => FormattableString.Invariant($"{g.Key} users {g.Average(x => x.P):F3}")));
+                Console.WriteLine($"[stated phase] {label}: controversial {r.Groups[ExampleGroups.Controversial].Accuracy:P1}, all {r.Accuracy:P1}; mean P(chosen): {byType}");
             }
 
             return (null, null, 0, true);
@@ -322,18 +348,23 @@ async Task DescribeSummariesAsync(string method, IUserSummarizer summarizer)
     {
         var users = examples.GroupBy(e => e.Context).Select(g => g.First()).ToList();
         var summaries = await summarizer.SummarizeAsync(users.Select(u => u.Context).ToList(), cts.Token);
-        int naming = 0;
+        int naming = 0, both = 0, copying = 0;
         for (int i = 0; i < users.Count; i++)
         {
             string preferred = users[i].Context.Pairs[0].Chosen[..3], other = users[i].Context.Pairs[0].Rejected[..3];
             string text = summaries[i].Text;
             int p = text.IndexOf(preferred, StringComparison.OrdinalIgnoreCase), o = text.IndexOf(other, StringComparison.OrdinalIgnoreCase);
             if (p >= 0 && (o < 0 || p < o)) naming++;
+            if (p >= 0 && o > p) both++;
+            if (SummaryCopying.ContainsContextSentence(text, users[i].Context)) copying++;
         }
 
-        double fraction = users.Count == 0 ? 0 : naming / (double)users.Count;
-        results[dataset]![method]!["summaries_naming_preferred"] = Math.Round(fraction, 4);
-        Console.WriteLine($"[{method}] {dataset}: {naming} of {users.Count} test users' summaries name their animal first ({Elapsed()})");
+        double Share(int n) => users.Count == 0 ? 0 : Math.Round(n / (double)users.Count, 4);
+        results[dataset]![method]!["summaries_naming_preferred"] = Share(naming);
+        results[dataset]![method]!["summaries_naming_both"] = Share(both);
+        results[dataset]![method]!["summaries_copying_context"] = Share(copying);
+        Console.WriteLine($"[{method}] {dataset}: {naming} of {users.Count} test users' summaries name their animal first, {both} name it and then the other, " +
+            $"{copying} copy a context sentence ({SummaryCopying.DefaultWindow} words in a row) ({Elapsed()})");
     }
 }
 
@@ -398,6 +429,7 @@ async Task HandWrittenSummariesAsync(string method, TrainedModel model)
 
     results["pets"]![method]!["hand_written_summaries_right"] = Math.Round(right / (double)phrasings.Length, 4);
     results["pets"]![method]!["hand_written_summaries_tested"] = phrasings.Length;
+    results["pets"]![method]!["hand_written_summaries_missed"] = new JsonArray([.. failed.Select(f => JsonValue.Create(f))]);
     Console.WriteLine($"[{method}] pets: {right} of {phrasings.Length} hand-written summaries move the prediction towards the animal they name" +
         (failed.Count > 0 ? $" (not: {string.Join(" | ", failed)})" : "") + $" ({Elapsed()})");
 }
