@@ -344,6 +344,7 @@ async Task EvaluateAsync(string method, IPreferenceModel model)
 // needs to read from a summary on Pets (and what the paper's untrained summarizer sometimes missed).
 async Task DescribeSummariesAsync(string method, IUserSummarizer summarizer)
 {
+    var petsSentences = Enum.GetValues<PetAnimal>().SelectMany(a => PetsSentences.Default[a]).ToList();
     foreach (var (dataset, examples) in new[] { ("pets", pets.Test), ("pets-ood", petsOod) })
     {
         var users = examples.GroupBy(e => e.Context).Select(g => g.First()).ToList();
@@ -356,15 +357,16 @@ async Task DescribeSummariesAsync(string method, IUserSummarizer summarizer)
             int p = text.IndexOf(preferred, StringComparison.OrdinalIgnoreCase), o = text.IndexOf(other, StringComparison.OrdinalIgnoreCase);
             if (p >= 0 && (o < 0 || p < o)) naming++;
             if (p >= 0 && o > p) both++;
-            if (SummaryCopying.ContainsContextSentence(text, users[i].Context)) copying++;
+            // A copy of this user's past responses or of any Pets sentence (the summarizer saw the training ones as plain text).
+            if (SummaryCopying.ContainsContextSentence(text, users[i].Context) || SummaryCopying.ContainsSentence(text, petsSentences)) copying++;
         }
 
         double Share(int n) => users.Count == 0 ? 0 : Math.Round(n / (double)users.Count, 4);
         results[dataset]![method]!["summaries_naming_preferred"] = Share(naming);
         results[dataset]![method]!["summaries_naming_both"] = Share(both);
-        results[dataset]![method]!["summaries_copying_context"] = Share(copying);
+        results[dataset]![method]!["summaries_copying_sentence"] = Share(copying);
         Console.WriteLine($"[{method}] {dataset}: {naming} of {users.Count} test users' summaries name their animal first, {both} name it and then the other, " +
-            $"{copying} copy a context sentence ({SummaryCopying.DefaultWindow} words in a row) ({Elapsed()})");
+            $"{copying} copy a past response or a Pets sentence ({SummaryCopying.DefaultWindow} words in a row) ({Elapsed()})");
     }
 }
 

@@ -26,21 +26,34 @@ public static partial class SummaryCopying
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="window"/> is below 2.</exception>
     public static bool ContainsContextSentence(string summary, UserContext context, int window = DefaultWindow)
     {
-        ArgumentNullException.ThrowIfNull(summary);
         ArgumentNullException.ThrowIfNull(context);
+        return ContainsSentence(summary, context.Pairs.SelectMany(p => new[] { p.Chosen, p.Rejected }), window);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="summary"/> copies one of <paramref name="sentences"/> by the same rule: for example every
+    /// sentence of a data set, which catches a summarizer that writes a sentence it memorized in training rather than
+    /// one of this user's.
+    /// </summary>
+    /// <param name="summary">The summary text.</param>
+    /// <param name="sentences">The sentences a copy would come from.</param>
+    /// <param name="window">How many consecutive words count as a copy (at least 2).</param>
+    /// <returns>True when a copy is found.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="window"/> is below 2.</exception>
+    public static bool ContainsSentence(string summary, IEnumerable<string> sentences, int window = DefaultWindow)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        ArgumentNullException.ThrowIfNull(sentences);
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 2);
         string text = " " + string.Join(' ', Words(summary)) + " ";
-        foreach (var pair in context.Pairs)
+        foreach (string sentence in sentences)
         {
-            foreach (string response in new[] { pair.Chosen, pair.Rejected })
+            var words = Words(sentence ?? "");
+            if (words.Length < Math.Min(window, MinimumWholeWords)) continue;
+            int n = Math.Min(window, words.Length);
+            for (int start = 0; start + n <= words.Length; start++)
             {
-                var words = Words(response);
-                if (words.Length < Math.Min(window, MinimumWholeWords)) continue;
-                int n = Math.Min(window, words.Length);
-                for (int start = 0; start + n <= words.Length; start++)
-                {
-                    if (text.Contains(" " + string.Join(' ', words, start, n) + " ", StringComparison.Ordinal)) return true;
-                }
+                if (text.Contains(" " + string.Join(' ', words, start, n) + " ", StringComparison.Ordinal)) return true;
             }
         }
 

@@ -24,6 +24,16 @@ public class SummaryCopyingTests
     }
 
     [Fact]
+    public void Sentences_outside_the_context_count_when_given()
+    {
+        // A sentence the summarizer memorized in training is not in this user's context but is still a copy.
+        const string summary = "The user chose Dogs enjoy being praised for good behavior.";
+        Assert.False(SummaryCopying.ContainsContextSentence(summary, Context));
+        Assert.True(SummaryCopying.ContainsSentence(summary, ["Birds sing.", "Dogs enjoy being praised for good behavior."]));
+        Assert.False(SummaryCopying.ContainsSentence(summary, []));
+    }
+
+    [Fact]
     public void A_smaller_window_finds_shorter_runs()
     {
         Assert.True(SummaryCopying.ContainsContextSentence("The user prefers dogs, which have a natural inclination.", Context, window: 4));
