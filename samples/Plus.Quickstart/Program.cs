@@ -357,8 +357,9 @@ async Task DescribeSummariesAsync(string method, IUserSummarizer summarizer)
             int p = text.IndexOf(preferred, StringComparison.OrdinalIgnoreCase), o = text.IndexOf(other, StringComparison.OrdinalIgnoreCase);
             if (p >= 0 && (o < 0 || p < o)) naming++;
             if (p >= 0 && o > p) both++;
-            // A copy of this user's past responses or of any Pets sentence (the summarizer saw the training ones as plain text).
-            if (SummaryCopying.ContainsContextSentence(text, users[i].Context) || SummaryCopying.ContainsSentence(text, petsSentences)) copying++;
+            // A copy of any Pets sentence: the user's past responses are among them, and the summarizer saw the training
+            // ones as plain text.
+            if (SummaryCopying.ContainsSentence(text, petsSentences)) copying++;
         }
 
         double Share(int n) => users.Count == 0 ? 0 : Math.Round(n / (double)users.Count, 4);
