@@ -19,6 +19,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Plus;
 using Plus.Data;
+using Plus.Inference;
 using Plus.Metrics;
 using Plus.Prompts;
 using Plus.Terminal.Progress;
@@ -115,6 +116,7 @@ if (methods.Contains("BTL"))
 var (warmRewardDir, anchors, anchorsPerStep, diagnosticOnly) = await RewardWarmStartAsync();
 if (diagnosticOnly) return 0; // --stated-phase only measures the warm-started reward model
 
+var describedSummaries = new Dictionary<(string Dataset, string Method), List<string>>();
 var summariesBefore = new Dictionary<string, string>();
 var summariesAfter = new Dictionary<string, string>();
 // The first test user of each type (not chosen by outcome): a dog and a cat person from Pets, a rabbit and a bird person from Pets-OOD.
@@ -195,7 +197,13 @@ Console.WriteLine("Accuracy (%) on all test pairs:");
 Console.WriteLine(table.ToMarkdown());
 Console.WriteLine("Accuracy (%) on the controversial pairs (the user-dependent choice):");
 Console.WriteLine(table.ToMarkdown(ExampleGroups.Controversial));
-Console.WriteLine("Summaries before and after PPO:");
+Console.WriteLine("Summaries before and after PPO (the first test user of each type, not chosen by outcome):");
+foreach (var dataset in new[] { "pets", "pets-ood" })
+{
+    if (describedSummaries.TryGetValue((dataset, "PLUS"), out var after) && describedSummaries.TryGetValue((dataset, "PLUS-untrained"), out var before))
+        Console.WriteLine($"  {dataset}: PPO changed {after.Where((text, i) => text != before[i]).Count()} of {after.Count} test users' summaries");
+}
+
 foreach (var type in summariesBefore.Keys)
 {
     Console.WriteLine($"  {type}-preferring user, before: {summariesBefore[type]}");
@@ -368,6 +376,17 @@ async Task DescribeSummariesAsync(string method, IUserSummarizer summarizer)
         results[dataset]![method]!["summaries_copying_sentence"] = Share(copying);
         Console.WriteLine($"[{method}] {dataset}: {naming} of {users.Count} test users' summaries name their animal first, {both} name it and then the other, " +
             $"{copying} copy a past response or a Pets sentence ({SummaryCopying.DefaultWindow} words in a row) ({Elapsed()})");
+
+        // PLUS-untrained's summarizer is PLUS's before PPO (the same model, the same seeds per batch, so the same samples):
+        // how many test users' summaries PPO changed.
+        var texts = summaries.Select(x => x.Text).ToList();
+        describedSummaries[(dataset, method)] = texts;
+        if (method == "PLUS" && describedSummaries.TryGetValue((dataset, "PLUS-untrained"), out var untrained))
+        {
+            int changed = texts.Where((text, i) => text != untrained[i]).Count();
+            results[dataset]![method]!["summaries_changed_by_ppo"] = Share(changed);
+            Console.WriteLine($"[{method}] {dataset}: PPO changed {changed} of {users.Count} test users' summaries");
+        }
     }
 }
 
@@ -378,18 +397,10 @@ async Task EditedSummariesAsync(string method, TrainedModel model)
 {
     var controversial = pets.Test.Where(e => e.Group == ExampleGroups.Controversial).ToList();
     var summaries = await model.SummarizeAsync(controversial.Select(e => e.Context), cts.Token);
-    int tested = 0, flipped = 0;
-    foreach (var example in controversial)
-    {
-        string text = summaries[example.Context].Text;
-        string edited = SwapAnimals(text);
-        if (edited == text) continue;
-        tested++;
-        var t = example.Target;
-        var before = await model.Predictor.PredictAsync(example.Context, t.Prompt, t.Chosen, t.Rejected, summaries[example.Context], cts.Token);
-        var after = await model.Predictor.PredictAsync(example.Context, t.Prompt, t.Chosen, t.Rejected, UserSummary.FromUser(edited), cts.Token);
-        if ((before.ProbabilityFirst > 0.5) != (after.ProbabilityFirst > 0.5)) flipped++;
-    }
+    var editable = controversial.Where(e => SwapAnimals(summaries[e.Context].Text) != summaries[e.Context].Text).ToList();
+    var before = await WithSummariesAsync(model, editable, e => summaries[e.Context]);
+    var after = await WithSummariesAsync(model, editable, e => UserSummary.FromUser(SwapAnimals(summaries[e.Context].Text)));
+    int tested = editable.Count, flipped = Enumerable.Range(0, tested).Count(i => (before[i] > 0.5) != (after[i] > 0.5));
 
     double share = tested == 0 ? 0 : flipped / (double)tested;
     results["pets"]![method]!["edited_summary_flips"] = Math.Round(share, 4);
@@ -415,17 +426,11 @@ async Task HandWrittenSummariesAsync(string method, TrainedModel model)
     var failed = new List<string>();
     foreach (string phrasing in phrasings)
     {
-        double own = 0, swapped = 0;
-        foreach (var e in pairs)
-        {
-            string a = e.UserType!, b = a == "dog" ? "cat" : "dog";
-            string Fill(string x, string y) => phrasing.Replace("{A}", Cap(x) + "s", StringComparison.Ordinal).Replace("{B}", Cap(y) + "s", StringComparison.Ordinal)
-                .Replace("{a}", x + "s", StringComparison.Ordinal).Replace("{b}", y + "s", StringComparison.Ordinal).Replace("{s}", x, StringComparison.Ordinal);
-            var t = e.Target;
-            own += (await model.Predictor.PredictAsync(e.Context, t.Prompt, t.Chosen, t.Rejected, UserSummary.FromUser(Fill(a, b)), cts.Token)).ProbabilityFirst;
-            swapped += (await model.Predictor.PredictAsync(e.Context, t.Prompt, t.Chosen, t.Rejected, UserSummary.FromUser(Fill(b, a)), cts.Token)).ProbabilityFirst;
-        }
-
+        string Fill(string x, string y) => phrasing.Replace("{A}", Cap(x) + "s", StringComparison.Ordinal).Replace("{B}", Cap(y) + "s", StringComparison.Ordinal)
+            .Replace("{a}", x + "s", StringComparison.Ordinal).Replace("{b}", y + "s", StringComparison.Ordinal).Replace("{s}", x, StringComparison.Ordinal);
+        static string Other(string a) => a == "dog" ? "cat" : "dog";
+        double own = (await WithSummariesAsync(model, pairs, e => UserSummary.FromUser(Fill(e.UserType!, Other(e.UserType!))))).Sum();
+        double swapped = (await WithSummariesAsync(model, pairs, e => UserSummary.FromUser(Fill(Other(e.UserType!), e.UserType!)))).Sum();
         if (own > swapped) right++;
         else failed.Add(phrasing);
     }
@@ -435,6 +440,18 @@ async Task HandWrittenSummariesAsync(string method, TrainedModel model)
     results["pets"]![method]!["hand_written_summaries_missed"] = new JsonArray([.. failed.Select(f => JsonValue.Create(f))]);
     Console.WriteLine($"[{method}] pets: {right} of {phrasings.Length} hand-written summaries move the prediction towards the animal they name" +
         (failed.Count > 0 ? $" (not: {string.Join(" | ", failed)})" : "") + $" ({Elapsed()})");
+}
+
+// P(chosen) of each example with the summary the caller gives its user (an edited or hand-written one) instead of the
+// summarizer's: Algorithm 2 through ConditionedPreferenceModel, the reward model scoring in batches of 64 (what
+// model.Predictor.PredictAsync computes one pair at a time).
+async Task<IReadOnlyList<double>> WithSummariesAsync(TrainedModel model, IReadOnlyList<PreferenceExample> examples, Func<PreferenceExample, UserSummary> summaryOf)
+{
+    var byContext = new Dictionary<UserContext, UserSummary>();
+    foreach (var e in examples) byContext[e.Context] = summaryOf(e);
+    var given = new GivenSummaries(byContext);
+    var withGiven = new ConditionedPreferenceModel(given, model.RewardModel, new ConditionedPreferenceModelOptions { Name = model.Name, SummaryBatchSize = int.MaxValue, RewardBatchSize = 64 });
+    return await withGiven.PredictChosenProbabilitiesAsync(examples, cts.Token);
 }
 
 static string SwapAnimals(string text)
@@ -471,4 +488,11 @@ string? ArgOrNull(string name)
 {
     int i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+// The summaries a caller wrote (one per context), served as an IUserSummarizer.
+sealed class GivenSummaries(IReadOnlyDictionary<UserContext, UserSummary> summaries) : IUserSummarizer
+{
+    public Task<IReadOnlyList<UserSummary>> SummarizeAsync(IReadOnlyList<UserContext> contexts, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<UserSummary>>([.. contexts.Select(c => summaries[c])]);
 }

@@ -64,6 +64,16 @@ public sealed class LoraAdapter
     /// <summary>Whether the updates are folded into the base weights.</summary>
     public bool Merged => _layers.Count > 0 && _layers[0].Value.Merged;
 
+    /// <summary>
+    /// Whether every B is zero, so that the adapted model computes exactly what the base model does (true right after
+    /// <see cref="Inject"/>, until the first optimizer step). Reads every B from the device.
+    /// </summary>
+    internal bool IsIdentity => _layers.All(l =>
+    {
+        using var nonZero = l.Value.LoraB.count_nonzero();
+        return nonZero.item<long>() == 0;
+    });
+
     /// <summary>The trainable adapter parameters (every A and B), in model order.</summary>
     public IReadOnlyList<Parameter> Parameters => [.. _layers.SelectMany(l => new[] { l.Value.LoraA, l.Value.LoraB })];
 

@@ -11,8 +11,10 @@ public sealed class PpoExperience : IDisposable
 {
     internal PpoExperience(
         Tensor sequenceIds, Tensor attentionMask, int promptLength, Tensor actionMask, Tensor oldLogProbs,
-        Tensor referenceLogProbs, Tensor oldValues, Tensor advantages, Tensor returns, Tensor kl, Tensor sequenceRewards)
+        Tensor referenceLogProbs, Tensor oldValues, Tensor advantages, Tensor returns, Tensor kl, Tensor sequenceRewards,
+        bool criticOnly = false)
     {
+        CriticOnly = criticOnly;
         SequenceIds = sequenceIds;
         AttentionMask = attentionMask;
         PromptLength = promptLength;
@@ -58,6 +60,13 @@ public sealed class PpoExperience : IDisposable
 
     /// <summary>[B] fp32: the sequence-level reward of each row (before the KL penalty).</summary>
     public Tensor SequenceRewards { get; }
+
+    /// <summary>
+    /// True when the experience was made for a critic-only update with the policy equal to its reference
+    /// (<c>policyIsReference</c> of <see cref="PpoUpdater.MakeExperience"/>): the log-probs were not computed and are 0, as
+    /// is the KL; <see cref="PpoUpdater.Update"/> refuses to update the actor from it.
+    /// </summary>
+    public bool CriticOnly { get; }
 
     /// <summary>B, the number of rows.</summary>
     public int Rows => (int)SequenceIds.shape[0];

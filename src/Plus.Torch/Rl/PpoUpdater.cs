@@ -98,8 +98,14 @@ public sealed class PpoUpdater
     /// <param name="promptLength">P.</param>
     /// <param name="sequenceRewards">[B] the reward of each row's whole sequence.</param>
     /// <param name="klCoefficient">β of the per-token KL penalty.</param>
+    /// <param name="policyIsReference">
+    /// True when the caller knows the policy computes exactly the reference policy (a LoRA adapter whose every B is still
+    /// zero, as during the trainer's summarizer-freeze steps) and the experience will train the critic only: the two
+    /// log-prob forwards are skipped, the log-probs are left at 0, and the KL is 0, which is what computing them gives
+    /// bit for bit (an adapter with B = 0 adds exact zeros). <see cref="Update"/> then refuses an actor update.
+    /// </param>
     /// <returns>The experience; the caller disposes it.</returns>
-    public PpoExperience MakeExperience(Tensor sequenceIds, Tensor attentionMask, int promptLength, Tensor sequenceRewards, double klCoefficient)
+    public PpoExperience MakeExperience(Tensor sequenceIds, Tensor attentionMask, int promptLength, Tensor sequenceRewards, double klCoefficient, bool policyIsReference = false)
     {
         ArgumentNullException.ThrowIfNull(sequenceIds);
         ArgumentNullException.ThrowIfNull(attentionMask);
@@ -116,11 +122,19 @@ public sealed class PpoUpdater
             var ids = sequenceIds.to(_policy.Device);
             var mask = attentionMask.to(_policy.Device);
             var actionMask = mask[.., promptLength..].to_type(ScalarType.Float32);
-            var logProbs = ActionLogProbs(_policy, ids, mask, promptLength, Settings.Temperature);
-            Tensor refLogProbs;
-            using (_referenceScope())
+            Tensor logProbs, refLogProbs;
+            if (policyIsReference)
             {
-                refLogProbs = ActionLogProbs(_policy, ids, mask, promptLength, Settings.Temperature);
+                logProbs = zeros_like(actionMask);
+                refLogProbs = zeros_like(actionMask);
+            }
+            else
+            {
+                logProbs = ActionLogProbs(_policy, ids, mask, promptLength, Settings.Temperature);
+                using (_referenceScope())
+                {
+                    refLogProbs = ActionLogProbs(_policy, ids, mask, promptLength, Settings.Temperature);
+                }
             }
 
             var values = ActionValues(_critic, ids, mask, promptLength) * actionMask;
@@ -132,7 +146,8 @@ public sealed class PpoUpdater
                 ids.clone().MoveToOuterDisposeScope(), mask.clone().MoveToOuterDisposeScope(), promptLength,
                 actionMask.MoveToOuterDisposeScope(), logProbs.MoveToOuterDisposeScope(), refLogProbs.MoveToOuterDisposeScope(),
                 values.MoveToOuterDisposeScope(), advantages.MoveToOuterDisposeScope(), gae.Returns.clone().MoveToOuterDisposeScope(),
-                kl.MoveToOuterDisposeScope(), sequenceRewards.to(_policy.Device).to_type(ScalarType.Float32).MoveToOuterDisposeScope());
+                kl.MoveToOuterDisposeScope(), sequenceRewards.to(_policy.Device).to_type(ScalarType.Float32).MoveToOuterDisposeScope(),
+                criticOnly: policyIsReference);
             return experience;
         }
         finally
@@ -150,12 +165,19 @@ public sealed class PpoUpdater
     /// <param name="cancellationToken">Checked between minibatches.</param>
     /// <returns>Averages over the minibatches.</returns>
     /// <exception cref="NonFiniteLossException">A loss became NaN or infinite; no optimizer step was taken for it.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="updateActor"/> with critic-only experience (<see cref="PpoExperience.CriticOnly"/>).</exception>
     /// <param name="updateActor">False trains the critic only (the actor is frozen, as OpenRLHF's
     /// <c>freezing_actor_steps</c>); the policy statistics are then 0.</param>
     public PpoStepStatistics Update(PpoExperience experience, Random random, long step = 0, string? lastGoodCheckpoint = null, bool updateActor = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(experience);
         ArgumentNullException.ThrowIfNull(random);
+        if (updateActor && experience.CriticOnly)
+        {
+            throw new InvalidOperationException(
+                "This experience was made with policyIsReference: it holds no log-probs and can train the critic only (pass updateActor: false).");
+        }
+
         int rows = experience.Rows;
         double policyLoss = 0, clipFraction = 0, approxKl = 0, valueLoss = 0, policyNorm = 0, valueNorm = 0;
         int count = 0;

@@ -352,8 +352,12 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             {
                 _actorSchedule!.Apply(_actorOptimizer!, step);
                 _criticSchedule!.Apply(_criticOptimizer!, step);
-                using var experience = _ppo.MakeExperience(rollout.SequenceIds, rollout.AttentionMask, rollout.PromptLength, sequenceRewards, _kl.Value);
                 bool frozen = step < t._options.FreezeSummarizerSteps;
+                // While the summarizer is frozen and its adapter untouched the policy is its reference: the KL is exactly 0 and
+                // the critic-only update needs no log-probs, so their two forwards are skipped (the same numbers, less time).
+                using var experience = _ppo.MakeExperience(
+                    rollout.SequenceIds, rollout.AttentionMask, rollout.PromptLength, sequenceRewards, _kl.Value,
+                    policyIsReference: frozen && t._adapter!.IsIdentity);
                 var stats = _ppo.Update(experience, Seeding.CreateRandom(t._options.EffectiveSeed, 2_000_000 + step), step, context.LastCheckpoint, updateActor: !frozen, cancellationToken: CancellationToken.None);
                 values["summarizer_frozen"] = frozen ? 1 : 0;
                 double meanKl = MaskedTensorOps.Mean(experience.Kl, experience.ActionMask).item<float>() * (experience.ActionMask.sum().item<float>() / examples.Count);
