@@ -327,28 +327,33 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             values["summarizer_shortened_turns"] = summarizerCuts.ShortenedTurns - summarizerBefore.ShortenedTurns;
             AnnounceSummarizerCuts(step, examples.Count, values);
 
-            // 2. The summarizer's reward: log σ(r(chosen | z) − r(rejected | z)) under the current reward model.
+            // 2. The summarizer's reward: log σ(r(chosen | z) − r(rejected | z)) under the current reward model. Only PPO
+            //    reads it: PLUS-untrained (no PPO) skips this forward, and its reward_truncated comes from the update below.
             var pairs = examples.Select((e, i) => new ConditionedPair(e.Target, UserConditioning.FromSummary(rollout.Summaries[i]))).ToList();
-            t._rewardModel.Model.eval();
-            Tensor sequenceRewards;
-            int rewardTruncated;
-            using (no_grad())
+            Tensor? sequenceRewards = null;
+            if (_ppo is not null)
             {
-                (var chosen, var rejected, rewardTruncated) = t._rewardModel.ForwardPairs(pairs);
-                sequenceRewards = SummaryRewards(chosen, rejected).to(CPU);
+                t._rewardModel.Model.eval();
+                int rewardTruncated;
+                using (no_grad())
+                {
+                    (var chosen, var rejected, rewardTruncated) = t._rewardModel.ForwardPairs(pairs);
+                    sequenceRewards = SummaryRewards(chosen, rejected).to(CPU);
+                }
+
+                // The 2B inputs just scored are the ones the reward-model update reads: count their cuts once.
+                values["reward_truncated"] = rewardTruncated;
+                _rewardNotices.AfterStep(step, values["reward_truncated"]);
+                values["reward_mean"] = sequenceRewards.mean().item<float>();
             }
 
             ct.ThrowIfCancellationRequested(); // the last point before weights change; from here the step completes
             double scoringSeconds = clock.Elapsed.TotalSeconds - generationSeconds;
-            // The 2B inputs just scored are the ones the reward-model update reads: count their cuts once.
-            values["reward_truncated"] = rewardTruncated;
-            _rewardNotices.AfterStep(step, values["reward_truncated"]);
-            values["reward_mean"] = sequenceRewards.mean().item<float>();
             values["summary_tokens"] = rollout.NewTokenMask.sum().item<long>() / (double)examples.Count;
             values["summary_words"] = rollout.Summaries.Average(s => s.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
 
             // 3. PPO on the summarizer.
-            if (_ppo is not null)
+            if (_ppo is not null && sequenceRewards is not null)
             {
                 _actorSchedule!.Apply(_actorOptimizer!, step);
                 _criticSchedule!.Apply(_criticOptimizer!, step);
@@ -377,7 +382,7 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
             //    per mini-batch, all at this step's learning rate.
             _rmStep.LastGoodCheckpoint = context.LastCheckpoint;
             double rmLoss = 0, correct = 0;
-            int seen = 0;
+            int seen = 0, updateTruncated = 0;
             for (int start = 0; start < pairs.Count; start += t._options.RewardMiniBatchSize)
             {
                 var chunk = pairs.Skip(start).Take(t._options.RewardMiniBatchSize).ToList();
@@ -386,6 +391,13 @@ public sealed class PlusTrainer : IPreferenceTrainer, IDisposable
                 rmLoss += result.Loss * chunk.Count;
                 correct += result.Accuracy * chunk.Count;
                 seen += chunk.Count;
+                updateTruncated += result.Truncated;
+            }
+
+            if (sequenceRewards is null)
+            {
+                values["reward_truncated"] = updateTruncated;
+                _rewardNotices.AfterStep(step, updateTruncated);
             }
 
             if (t._options.RewardAnchorsPerStep > 0)

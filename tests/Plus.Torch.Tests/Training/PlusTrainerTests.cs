@@ -112,9 +112,15 @@ public sealed class PlusTrainerTests : IDisposable
         var weightsBefore = summarizer.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
         using var rewardModel = NewRewardModel();
         using var trainer = new PlusTrainer(summarizer, _tokenizer, rewardModel, Options(trainSummarizer: false));
-        var model = await trainer.TrainAsync(_train);
+        var reports = new List<TrainingProgress>();
+        var model = await trainer.TrainAsync(_train, progress: new SyncProgress(reports.Add));
 
         Assert.Equal("PLUS-untrained", model.Name);
+        // No PPO, so no summarizer reward is scored: the reward-model update's own truncation count is reported instead.
+        foreach (var key in new[] { "reward_truncated", "rm_loss", "rm_accuracy", "summary_tokens" })
+            Assert.True(reports[^1].Metrics.ContainsKey(key), $"missing metric {key}");
+        foreach (var key in new[] { "reward_mean", "kl", "value_loss" })
+            Assert.False(reports[^1].Metrics.ContainsKey(key), $"PLUS-untrained reported the PPO metric {key}");
         Assert.Null(trainer.SummarizerAdapter);
         foreach (var (name, value) in summarizer.state_dict())
             Assert.True(value.equal(weightsBefore[name]).all().item<bool>(), $"{name} changed");
