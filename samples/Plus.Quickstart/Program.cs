@@ -117,6 +117,7 @@ var (warmRewardDir, anchors, anchorsPerStep, diagnosticOnly) = await RewardWarmS
 if (diagnosticOnly) return 0; // --stated-phase only measures the warm-started reward model
 
 var describedSummaries = new Dictionary<(string Dataset, string Method), List<string>>();
+var changedByPpo = new Dictionary<string, (int Changed, int Users)>();
 var summariesBefore = new Dictionary<string, string>();
 var summariesAfter = new Dictionary<string, string>();
 // The first test user of each type (not chosen by outcome): a dog and a cat person from Pets, a rabbit and a bird person from Pets-OOD.
@@ -198,11 +199,8 @@ Console.WriteLine(table.ToMarkdown());
 Console.WriteLine("Accuracy (%) on the controversial pairs (the user-dependent choice):");
 Console.WriteLine(table.ToMarkdown(ExampleGroups.Controversial));
 Console.WriteLine("Summaries before and after PPO (the first test user of each type, not chosen by outcome):");
-foreach (var dataset in new[] { "pets", "pets-ood" })
-{
-    if (describedSummaries.TryGetValue((dataset, "PLUS"), out var after) && describedSummaries.TryGetValue((dataset, "PLUS-untrained"), out var before))
-        Console.WriteLine($"  {dataset}: PPO changed {after.Where((text, i) => text != before[i]).Count()} of {after.Count} test users' summaries");
-}
+foreach (var (dataset, (changed, users)) in changedByPpo)
+    Console.WriteLine($"  {dataset}: PPO changed {changed} of {users} test users' summaries");
 
 foreach (var type in summariesBefore.Keys)
 {
@@ -385,6 +383,7 @@ async Task DescribeSummariesAsync(string method, IUserSummarizer summarizer)
         {
             int changed = texts.Where((text, i) => text != untrained[i]).Count();
             results[dataset]![method]!["summaries_changed_by_ppo"] = Share(changed);
+            changedByPpo[dataset] = (changed, users.Count);
             Console.WriteLine($"[{method}] {dataset}: PPO changed {changed} of {users.Count} test users' summaries");
         }
     }
